@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * The one reader of process.env. Everything else receives a parsed, typed Env.
+ * A missing or malformed value stops start-up with one line naming the variable.
+ */
+
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+const optionalSecret = z.string().min(1).optional();
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().min(1).default("./data"),
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    DEMO_CONTENT: flag.optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    TRUST_PROXY: flag.default(false),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
+    STRIPE_SECRET_KEY: optionalSecret,
+    RESEND_API_KEY: optionalSecret,
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    for (const key of ["SESSION_SECRET", "APP_URL"] as const) {
+      if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when NODE_ENV=production" });
+    }
+  });
+
+export type Env = z.output<typeof schema> & {
+  /** The public origin, without a trailing slash. */
+  APP_URL: string;
+  /** Demo content seeds an empty database: on outside production, opt-in inside it. */
+  seedDemoContent: boolean;
+  isProduction: boolean;
+};
+
+export class EnvError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses a plain record (process.env in production, a literal in tests). */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings mean "unset": `FOO= npm start` should not count as a value.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    const given = cleaned[variable];
+    const shown = given === undefined || /SECRET|KEY|URL/.test(variable) ? "" : ` (got ${JSON.stringify(given)})`;
+    const message = issue.code === "invalid_type" && given === undefined ? "is required" : issue.message;
+    throw new EnvError(variable, `${message}${shown}`);
+  }
+  const env = result.data;
+  const isProduction = env.NODE_ENV === "production";
+  return {
+    ...env,
+    APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    seedDemoContent: env.DEMO_CONTENT ?? !isProduction,
+    isProduction,
+  };
+}
+
+/** Reads `.env` (if present) into process.env, then parses it. */
+export function loadEnv(path = ".env"): Env {
+  if (existsSync(path)) process.loadEnvFile(path);
+  return parseEnv(process.env);
+}

@@ -1,0 +1,126 @@
+import { sql } from "kysely";
+import type { Database } from "~/db.server";
+import type { DemoOrganisation } from "../../db/demo-content";
+
+const DAY_MS = 86_400_000;
+// Any constant works; it only has to be the same in every process that seeds.
+const SEED_LOCK_KEY = 7_246_001;
+
+const daysFrom = (now: Date, days: number) => new Date(now.getTime() + days * DAY_MS);
+const isoDate = (date: Date) => date.toISOString().slice(0, 10);
+
+/**
+ * Seeds demo content into an empty database, in one transaction, so it is all or nothing.
+ * Idempotent: an advisory lock serialises processes starting together, and an organisation
+ * that already exists (by slug) is left alone with everything under it.
+ * Returns the number of organisations created.
+ */
+export async function seedDemoContent(db: Database, organisations: DemoOrganisation[], now = new Date()): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${SEED_LOCK_KEY})`.execute(trx);
+    const existing = await trx.selectFrom("organisations").select("id").limit(1).executeTakeFirst();
+    if (existing) return 0;
+
+    let created = 0;
+    for (const org of organisations) {
+      const inserted = await trx
+        .insertInto("organisations")
+        .values({
+          slug: org.slug,
+          name: org.name,
+          summary: org.summary,
+          about: org.about,
+          region: org.region,
+          website: org.website,
+          charges_enabled: true,
+        })
+        .onConflict((oc) => oc.column("slug").doNothing())
+        .returning("id")
+        .executeTakeFirst();
+      if (!inserted) continue;
+      created++;
+
+      for (const need of org.needs) {
+        const publishedAt = daysFrom(now, -need.publishedDaysAgo);
+        const { id: needId } = await trx
+          .insertInto("needs")
+          .values({
+            organisation_id: inserted.id,
+            slug: need.slug,
+            title: need.title,
+            summary: need.summary,
+            story: need.story,
+            surplus_policy: need.surplusPolicy,
+            currency: "JPY",
+            status: need.status,
+            deadline: need.deadlineInDays === null ? null : isoDate(daysFrom(now, need.deadlineInDays)),
+            published_at: publishedAt,
+            created_at: publishedAt,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+
+        const itemIds: number[] = [];
+        for (const [position, item] of need.items.entries()) {
+          const { id } = await trx
+            .insertInto("items")
+            .values({
+              need_id: needId,
+              position,
+              name: item.name,
+              description: item.description ?? "",
+              quantity: item.quantity,
+              unit_cost: item.unitCost,
+            })
+            .returning("id")
+            .executeTakeFirstOrThrow();
+          itemIds.push(id);
+        }
+
+        if (need.donations.length > 0) {
+          await trx
+            .insertInto("donations")
+            .values(
+              need.donations.map((d) => ({
+                need_id: needId,
+                item_id: d.itemIndex === undefined ? null : (itemIds[d.itemIndex] ?? null),
+                amount: d.amount,
+                currency: "JPY",
+                donor_name: d.donorName,
+                donor_email: d.donorEmail,
+                show_name: d.showName,
+                message: d.message ?? "",
+                updates_opt_in: d.updatesOptIn,
+                locale: d.locale,
+                status: "succeeded" as const,
+                stripe_checkout_session_id: `cs_demo_seed_${need.slug}_${d.key}`,
+                created_at: daysFrom(now, -d.daysAgo),
+                succeeded_at: daysFrom(now, -d.daysAgo),
+              })),
+            )
+            .execute();
+        }
+
+        if (need.updates.length > 0) {
+          await trx
+            .insertInto("updates")
+            .values(
+              need.updates.map((u) => ({
+                organisation_id: inserted.id,
+                need_id: needId,
+                title: u.title,
+                body: u.body,
+                event_date: isoDate(daysFrom(now, -u.eventDaysAgo)),
+                published_at: daysFrom(now, -u.publishedDaysAgo),
+                created_at: daysFrom(now, -u.publishedDaysAgo),
+                lifecycle_step: u.lifecycleStep ?? null,
+                spend_note: u.spendNote ?? "",
+              })),
+            )
+            .execute();
+        }
+      }
+    }
+    return created;
+  });
+}

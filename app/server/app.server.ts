@@ -1,0 +1,69 @@
+import { randomUUID } from "node:crypto";
+import { createRequestHandler } from "@remix-run/express";
+import type { AppLoadContext, ServerBuild } from "@remix-run/node";
+import express from "express";
+import type { Logger } from "pino";
+import "~/context";
+import type { Database } from "~/db.server";
+import type { Env } from "~/env.server";
+import { loggablePath } from "./logger.server";
+import { crossOriginGuard, securityHeaders } from "./security.server";
+
+export interface AppDependencies {
+  build: ServerBuild;
+  db: Database;
+  env: Env;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** The HTTP application: headers, guards, static files, then Remix. Listening is the caller's. */
+export function createApp({ build, db, env, logger }: AppDependencies): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", env.TRUST_PROXY);
+
+  app.use((req, res, next) => {
+    const incoming = req.get("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader("X-Request-Id", requestId);
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: loggablePath(req.originalUrl),
+          status: res.statusCode,
+          ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        },
+        "request",
+      );
+    });
+    next();
+  });
+  app.use(securityHeaders(env));
+  app.use(crossOriginGuard(env));
+
+  // Fingerprinted build output never changes under one name: cache it for a year.
+  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static("public", { maxAge: "1h", index: false }));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: build.mode,
+      getLoadContext: (_req, res): AppLoadContext => ({
+        db,
+        env,
+        logger: logger.child({ requestId: res.locals.requestId }),
+        requestId: res.locals.requestId,
+        cspNonce: res.locals.cspNonce,
+      }),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely/migration";
+import * as foundation from "./20261122_0001_foundation";
+
+/**
+ * Every migration, listed statically so bundlers and tsx see the same set
+ * (a folder scan breaks once the server is bundled). Names sort by date.
+ */
+export const migrations: Record<string, Migration> = {
+  "20261122_0001_foundation": foundation,
+};
