@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Migrations are frozen in time: they must not depend on today's table types (kysely's advice).
+    files: ["db/migrations/**"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+  {
     files: ["app/env.server.ts", "tests/**", ".ci/**"],
     rules: { "no-restricted-properties": "off" },
   },

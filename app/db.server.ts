@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** PGlite data directory; `memory://` (or undefined) keeps it in memory, for tests. */
   dataDir?: string;
+  /** A PGlite data directory tarball to start from (tests start from a migrated template). */
+  loadDataDir?: Blob;
 }
 
 const INT8_OID = 20;
@@ -46,7 +48,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   return new Kysely<DB>({
     dialect: new PGliteDialect({
-      pglite: () => PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8, [DATE_OID]: keepDateString } }),
+      pglite: () => PGlite.create({ dataDir, loadDataDir: options.loadDataDir, parsers: { [INT8_OID]: parseInt8, [DATE_OID]: keepDateString } }),
     }),
   });
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "~/env.server";
+
+const fail = (source: Record<string, string>) => {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    return error as EnvError;
+  }
+  throw new Error("expected parseEnv to throw");
+};
+
+describe("parseEnv", () => {
+  it("has embedded defaults that need nothing", () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.DATA_DIR).toBe("./data");
+    expect(env.APP_URL).toBe("http://localhost:3000");
+    expect(env.seedDemoContent).toBe(true);
+    expect(env.isProduction).toBe(false);
+  });
+
+  it("names a malformed variable in one line", () => {
+    const error = fail({ PORT: "eighty" });
+    expect(error).toBeInstanceOf(EnvError);
+    expect(error.variable).toBe("PORT");
+    expect(error.message).toMatch(/^Invalid configuration: PORT /);
+    expect(error.message).not.toContain("\n");
+  });
+
+  it.each([
+    ["DATABASE_URL", "mysql://localhost/db"],
+    ["DATABASE_POOL_SIZE", "0"],
+    ["LOG_LEVEL", "loud"],
+    ["APP_URL", "not a url"],
+    ["DEMO_CONTENT", "maybe"],
+    ["SESSION_SECRET", "short"],
+  ])("refuses %s=%j", (variable, value) => {
+    expect(fail({ [variable]: value }).variable).toBe(variable);
+  });
+
+  it("does not echo secret values", () => {
+    expect(fail({ SESSION_SECRET: "tooshort-secret" }).message).not.toContain("tooshort-secret");
+  });
+
+  it("requires SESSION_SECRET and APP_URL in production", () => {
+    expect(fail({ NODE_ENV: "production" }).variable).toBe("SESSION_SECRET");
+    expect(fail({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32) }).message).toBe(
+      "Invalid configuration: APP_URL is required when NODE_ENV=production",
+    );
+    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://tomoni.example/" });
+    expect(env.APP_URL).toBe("https://tomoni.example");
+    expect(env.seedDemoContent).toBe(false);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", PORT: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("lets production opt in to demo content", () => {
+    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://t.example", DEMO_CONTENT: "1" });
+    expect(env.seedDemoContent).toBe(true);
+  });
+});
