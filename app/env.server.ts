@@ -28,6 +28,19 @@ const schema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
     STRIPE_SECRET_KEY: optionalSecret,
     RESEND_API_KEY: optionalSecret,
+    /** Any Resend-compatible server; the SDK's default otherwise. */
+    RESEND_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Signing secret of the Resend webhook endpoint (whsec_…). */
+    RESEND_WEBHOOK_SECRET: optionalSecret,
+    EMAIL_FROM: z.string().min(3).default("Tomoni <no-reply@tomoni.example>"),
+    /** Run the outbox worker inside the web process (default) or only via `npm run worker`. */
+    EMAIL_WORKER: z.enum(["inline", "off"]).default("inline"),
+    EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** Provider calls per second across all workers (Resend's default limit is 2). */
+    EMAIL_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(2),
+    /** A claimed row whose worker died is picked up again after this long. */
+    EMAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    EMAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;

@@ -114,6 +114,82 @@ export interface UpdatesTable {
   deleted_at: NullableTimestamp;
 }
 
+export type OutboxStatus = "queued" | "sending" | "sent" | "dead" | "suppressed";
+export type SubscriptionStatus = "pending" | "active" | "unsubscribed";
+export type SuppressionReason = "unsubscribed" | "bounced" | "complained";
+type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown> | undefined, string | Record<string, unknown>>;
+
+export interface SubscriptionsTable {
+  id: Generated<number>;
+  email: string;
+  organisation_id: number;
+  need_id: number | null;
+  token: string;
+  locale: Generated<Locale>;
+  status: Generated<SubscriptionStatus>;
+  source: Generated<"donation" | "follow">;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  unsubscribed_at: NullableTimestamp;
+}
+
+export interface EmailSuppressionsTable {
+  id: Generated<number>;
+  email: string;
+  /** 'all', 'organisation:<id>' or 'need:<id>'. */
+  scope: string;
+  reason: SuppressionReason;
+  source_event_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface OutboxEmailsTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  kind: string;
+  recipient: string;
+  locale: Locale;
+  props: Json;
+  transactional: Generated<boolean>;
+  subscription_id: number | null;
+  batch_key: string | null;
+  send_key: string | null;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_expires_at: NullableTimestamp;
+  provider_message_id: string | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface MailboxMessagesTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  message_id: string;
+  sender: string;
+  recipient: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Json;
+  locale: Generated<string>;
+  created_at: Timestamp;
+}
+
+export interface EmailSendPacingTable {
+  id: number;
+  next_slot: Timestamp;
+}
+
+export interface ResendEventsTable {
+  svix_id: string;
+  type: string;
+  received_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   organisations: OrganisationsTable;
@@ -122,4 +198,10 @@ export interface DB {
   items: ItemsTable;
   donations: DonationsTable;
   updates: UpdatesTable;
+  subscriptions: SubscriptionsTable;
+  email_suppressions: EmailSuppressionsTable;
+  outbox_emails: OutboxEmailsTable;
+  mailbox_messages: MailboxMessagesTable;
+  email_send_pacing: EmailSendPacingTable;
+  resend_events: ResendEventsTable;
 }

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely/migration";
 import * as foundation from "./20261122_0001_foundation";
+import * as email from "./20261122_0002_email";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -7,4 +8,5 @@ import * as foundation from "./20261122_0001_foundation";
  */
 export const migrations: Record<string, Migration> = {
   "20261122_0001_foundation": foundation,
+  "20261122_0002_email": email,
 };
