@@ -76,7 +76,7 @@ export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
         title: "Refrigerator for the shelter",
         summary: "Food Bank deliveries arrive every other week, but the shelter has no refrigerator — food cannot be kept even a day.",
         story:
-          "Our shelter houses people on provisional release from immigration detention. They are not allowed to work, and public support takes months.\n\nA Food Bank delivers rice, vegetables and milk every other week. Without a refrigerator, fresh food spoils before it can be eaten, and we have had to turn some deliveries away.\n\nA family-size refrigerator, delivered and installed, with containers to store portions, lets residents — and people we support who live outside the shelter — eat properly between deliveries.",
+          "Our shelter houses people on **provisional release** from immigration detention. They are not allowed to work, and public support takes months.\n\nA Food Bank delivers rice, vegetables and milk every other week. Without a refrigerator, fresh food spoils before it can be eaten, and we have had to turn some deliveries away.\n\nA family-size refrigerator, delivered and installed, with containers to store portions, lets residents — and people we support who live outside the shelter — eat properly between deliveries.",
         surplusPolicy: "Anything above the goal goes to the shelter's food fund (rice, cooking oil, fresh vegetables).",
         status: "live",
         publishedDaysAgo: 24,

@@ -2,8 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useLocale, useT } from "~/components/i18n";
 import { NeedProgress } from "~/components/NeedProgress";
-import { Paragraphs } from "~/components/Paragraphs";
+import { Markdown } from "~/components/Markdown";
 import { formatDate } from "~/locales";
+import { renderMarkdown } from "~/markdown.server";
 import { getPublicNeed } from "~/models/needs.server";
 import { formatMoney } from "~/money";
 
@@ -13,7 +14,14 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const need = await getPublicNeed(context.db, params.slug ?? "");
   if (!need) throw new Response("Not Found", { status: 404 });
-  return { need, today: new Date().toISOString().slice(0, 10) };
+  return {
+    need: {
+      ...need,
+      story: renderMarkdown(need.story),
+      updates: need.updates.map((update) => ({ ...update, body: renderMarkdown(update.body) })),
+    },
+    today: new Date().toISOString().slice(0, 10),
+  };
 }
 
 export default function NeedPage() {
@@ -79,7 +87,7 @@ export default function NeedPage() {
 
       <section aria-labelledby="story">
         <h2 id="story">{t("need.story")}</h2>
-        <Paragraphs text={need.story} />
+        <Markdown html={need.story} />
       </section>
 
       <section aria-labelledby="updates">
@@ -93,7 +101,7 @@ export default function NeedPage() {
                 {update.lifecycleStep ? <span className="milestone"> · {t(`need.status.${update.lifecycleStep === "closed" ? "closed" : update.lifecycleStep}`)}</span> : null}
               </p>
               <h3>{update.title}</h3>
-              <Paragraphs text={update.body} />
+              <Markdown html={update.body} />
               {update.spendNote ? <p className="spend-note">{update.spendNote}</p> : null}
             </li>
           ))}
