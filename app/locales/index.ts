@@ -1,13 +1,18 @@
-import { en, type MessageKey } from "./en";
+import { accountsEn, accountsJa } from "./accounts";
+import { en } from "./en";
 import { ja } from "./ja";
+import { needsEn, needsJa } from "./needs";
 
-export type { MessageKey };
+export type MessageKey = keyof typeof en | keyof typeof accountsEn | keyof typeof needsEn;
 export const LOCALES = ["en", "ja"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "en";
 export const LOCALE_COOKIE = "lang";
 
-const dictionaries: Record<Locale, Record<MessageKey, string>> = { en, ja };
+const dictionaries: Record<Locale, Record<MessageKey, string>> = {
+  en: { ...en, ...accountsEn, ...needsEn },
+  ja: { ...ja, ...accountsJa, ...needsJa },
+};
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);

@@ -190,6 +190,40 @@ export interface ResendEventsTable {
   received_at: Timestamp;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_id: number;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Date | string;
+}
+
+export interface PasswordResetsTable {
+  token_hash: string;
+  user_id: number;
+  created_at: Timestamp;
+  expires_at: Date | string;
+  used_at: NullableTimestamp;
+}
+
+export interface InvitationsTable {
+  token_hash: string;
+  organisation_id: number;
+  email: string;
+  role: MemberRole;
+  invited_by: number | null;
+  created_at: Timestamp;
+  expires_at: Date | string;
+  accepted_at: NullableTimestamp;
+  accepted_by: number | null;
+}
+
+export interface RateLimitHitsTable {
+  bucket: string;
+  window_start: Date | string;
+  hits: Generated<number>;
+}
+
 export interface DB {
   users: UsersTable;
   organisations: OrganisationsTable;
@@ -204,4 +238,8 @@ export interface DB {
   mailbox_messages: MailboxMessagesTable;
   email_send_pacing: EmailSendPacingTable;
   resend_events: ResendEventsTable;
+  sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
+  invitations: InvitationsTable;
+  rate_limit_hits: RateLimitHitsTable;
 }

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely/migration";
 import * as foundation from "./20261122_0001_foundation";
 import * as email from "./20261122_0002_email";
+import * as accounts from "./20261122_0003_accounts";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -9,4 +10,5 @@ import * as email from "./20261122_0002_email";
 export const migrations: Record<string, Migration> = {
   "20261122_0001_foundation": foundation,
   "20261122_0002_email": email,
+  "20261122_0003_accounts": accounts,
 };
