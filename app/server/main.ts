@@ -6,6 +6,8 @@ import type { ServerBuild } from "@remix-run/node";
 import type { Logger } from "pino";
 import { DEMO_ORGANISATIONS } from "../../db/demo-content";
 import { createDatabase, type Database } from "~/db.server";
+import { createTransport } from "~/email/transport.server";
+import { createOutboxWorker, type OutboxWorker } from "~/email/worker.server";
 import { EnvError, loadEnv, type Env } from "~/env.server";
 import { seedDemoContent } from "~/models/demo.server";
 import { migrateToLatest } from "~/models/migrations.server";
@@ -27,6 +29,7 @@ export async function loadBuild(path = "build/index.js"): Promise<ServerBuild> {
 /** Opens and migrates the database, seeds demo content if asked, and listens. */
 export async function startServer(env: Env, logger: Logger, build?: ServerBuild): Promise<RunningServer> {
   const db = createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.DATA_DIR });
+  let worker: OutboxWorker | undefined;
   try {
     const migrated = await migrateToLatest(db);
     const applied = migrated.results?.filter((r) => r.status === "Success").map((r) => r.migrationName) ?? [];
@@ -35,6 +38,8 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
       const created = await seedDemoContent(db, DEMO_ORGANISATIONS);
       if (created > 0) logger.info({ organisations: created }, "demo content seeded");
     }
+    // The outbox worker runs inside the web process unless EMAIL_WORKER=off (then `npm run worker`).
+    if (env.EMAIL_WORKER === "inline") worker = createOutboxWorker({ db, env, logger, transport: createTransport(env, db) });
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;
@@ -46,6 +51,7 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
     listening.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
+  worker?.start();
   const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
 
   let stopping: Promise<void> | undefined;
@@ -55,8 +61,11 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
       // Past the deadline, cut whatever is still open so the process exits in time.
       const deadline = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
       deadline.unref();
+      // The worker finishes its email in flight meanwhile; both need the database until done.
+      const workerStopped = worker?.stop();
       await new Promise<void>((done) => server.close(() => done()));
       clearTimeout(deadline);
+      await workerStopped;
       await db.destroy();
       logger.info("stopped");
     })());
