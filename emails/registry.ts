@@ -1,0 +1,14 @@
+import { registerTemplate, type RegisteredTemplate } from "./components/template";
+import * as test from "./test";
+import * as invitation from "./invitation";
+import * as passwordReset from "./password-reset";
+
+/**
+ * Every email kind and its template. Adding a kind is one file in emails/ (schema, subject,
+ * default-exported component with PreviewProps) plus one line here.
+ */
+export const emailTemplates: Record<string, RegisteredTemplate> = {
+  test: registerTemplate(test),
+  "password-reset": registerTemplate(passwordReset),
+  invitation: registerTemplate(invitation),
+};
