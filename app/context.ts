@@ -12,6 +12,8 @@ export interface AppContext {
   logger: Logger;
   requestId: string;
   cspNonce: string;
+  /** The client's address as express sees it (X-Forwarded-For only when TRUST_PROXY is on). */
+  clientIp: string;
 }
 
 declare module "@remix-run/node" {

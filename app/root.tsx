@@ -1,5 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import {
+  Form,
   isRouteErrorResponse,
   Link,
   Links,
@@ -8,21 +9,50 @@ import {
   Scripts,
   ScrollRestoration,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { useLocale, useT } from "~/components/i18n";
 import { LanguageSwitch } from "~/components/LanguageSwitch";
 import { useNonce } from "~/components/nonce";
+import { getUser } from "~/auth/session.server";
 import { requestLocale } from "~/locales";
+import accountsStyles from "~/styles/accounts.css";
 import styles from "~/styles/app.css";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: styles },
+  { rel: "stylesheet", href: accountsStyles },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  return { locale: requestLocale(request) };
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await getUser(request, context);
+  // Only what the header shows: the root's data reaches every page.
+  return { locale: requestLocale(request), user: user ? { email: user.email } : null };
+}
+
+/** Log in, or dashboard and log out: a plain form post, so it works without JavaScript. */
+function AccountNav() {
+  const t = useT();
+  const data = useRouteLoaderData<typeof loader>("root");
+  const user = data?.user;
+  return (
+    <nav className="account-nav" aria-label={t("nav.account")}>
+      {user ? (
+        <>
+          <Link to="/dashboard">{t("nav.dashboard")}</Link>
+          <Form method="post" action="/logout" reloadDocument>
+            <button type="submit" className="link-button" title={t("nav.loggedInAs", { email: user.email })}>
+              {t("nav.logout")}
+            </button>
+          </Form>
+        </>
+      ) : (
+        <Link to="/login">{t("nav.login")}</Link>
+      )}
+    </nav>
+  );
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -45,6 +75,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <Link to="/" className="brand">
             {t("app.name")}
           </Link>
+          <AccountNav />
           <LanguageSwitch />
         </header>
         <main id="main">{children}</main>

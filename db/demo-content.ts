@@ -178,3 +178,19 @@ export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
     ],
   },
 ];
+
+export interface DemoOrganiser {
+  email: string;
+  password: string;
+  displayName: string;
+}
+
+/**
+ * One organiser login, owner of every demo organisation, so the dashboard can be tried at
+ * once. The password is public (README): demo content is off in production unless opted into.
+ */
+export const DEMO_ORGANISER: DemoOrganiser = {
+  email: "organiser@tomoni.example",
+  password: "tomoni-demo-organiser",
+  displayName: "Demo organiser",
+};

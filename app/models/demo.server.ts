@@ -1,6 +1,7 @@
 import { sql } from "kysely";
+import { hashPassword } from "~/auth/passwords.server";
 import type { Database } from "~/db.server";
-import type { DemoOrganisation } from "../../db/demo-content";
+import { DEMO_ORGANISER, type DemoOrganisation, type DemoOrganiser } from "../../db/demo-content";
 
 const DAY_MS = 86_400_000;
 // Any constant works; it only has to be the same in every process that seeds.
@@ -15,11 +16,29 @@ const isoDate = (date: Date) => date.toISOString().slice(0, 10);
  * that already exists (by slug) is left alone with everything under it.
  * Returns the number of organisations created.
  */
-export async function seedDemoContent(db: Database, organisations: DemoOrganisation[], now = new Date()): Promise<number> {
+export async function seedDemoContent(
+  db: Database,
+  organisations: DemoOrganisation[],
+  now = new Date(),
+  organiser: DemoOrganiser | null = DEMO_ORGANISER,
+): Promise<number> {
+  // Hashed before the transaction, which holds the seed lock: argon2 takes tens of milliseconds.
+  const organiserHash = organiser ? await hashPassword(organiser.password) : null;
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${SEED_LOCK_KEY})`.execute(trx);
     const existing = await trx.selectFrom("organisations").select("id").limit(1).executeTakeFirst();
     if (existing) return 0;
+
+    let organiserId: number | undefined;
+    if (organiser && organiserHash) {
+      await trx
+        .insertInto("users")
+        .values({ email: organiser.email, password_hash: organiserHash, display_name: organiser.displayName })
+        .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+        .execute();
+      const user = await trx.selectFrom("users").select("id").where(sql<string>`lower(email)`, "=", organiser.email.toLowerCase()).executeTakeFirstOrThrow();
+      organiserId = user.id;
+    }
 
     let created = 0;
     for (const org of organisations) {
@@ -39,6 +58,9 @@ export async function seedDemoContent(db: Database, organisations: DemoOrganisat
         .executeTakeFirst();
       if (!inserted) continue;
       created++;
+      if (organiserId !== undefined) {
+        await trx.insertInto("organisation_members").values({ organisation_id: inserted.id, user_id: organiserId, role: "owner" }).execute();
+      }
 
       for (const need of org.needs) {
         const publishedAt = daysFrom(now, -need.publishedDaysAgo);

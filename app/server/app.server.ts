@@ -56,12 +56,14 @@ export function createApp({ build, db, env, logger }: AppDependencies): express.
     createRequestHandler({
       build,
       mode: build.mode,
-      getLoadContext: (_req, res): AppLoadContext => ({
+      getLoadContext: (req, res): AppLoadContext => ({
         db,
         env,
         logger: logger.child({ requestId: res.locals.requestId }),
         requestId: res.locals.requestId,
         cspNonce: res.locals.cspNonce,
+        // req.ip honours the "trust proxy" setting above; undefined only for a closed socket.
+        clientIp: req.ip ?? "unknown",
       }),
     }),
   );

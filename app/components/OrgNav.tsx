@@ -1,0 +1,26 @@
+import { NavLink } from "@remix-run/react";
+import { useT } from "./i18n";
+
+/** The tabs of one organisation's dashboard. Any /dashboard/:org page may show it. */
+export function OrgNav({ slug, name }: { slug: string; name: string }) {
+  const t = useT();
+  const base = `/dashboard/${slug}`;
+  return (
+    <nav className="org-nav" aria-label={t("org.nav.label")}>
+      <p className="org-nav-name">{name}</p>
+      <ul>
+        <li>
+          <NavLink to={base} end>
+            {t("org.nav.needs")}
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to={`${base}/settings`}>{t("org.nav.settings")}</NavLink>
+        </li>
+        <li>
+          <NavLink to={`${base}/members`}>{t("org.nav.members")}</NavLink>
+        </li>
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,104 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { hashPassword } from "~/auth/passwords.server";
+import { createUserSession, getUser, safeRedirectPath } from "~/auth/session.server";
+import { throttleSignup } from "~/auth/throttle.server";
+import { ErrorSummary, Field } from "~/components/forms";
+import { useT } from "~/components/i18n";
+import { signupSchema } from "~/forms/accounts.server";
+import { formFields, keepValues, parseForm } from "~/forms/parse.server";
+import { invalid, rateLimited, retryAfterHeaders, type FormFailure } from "~/forms/responses.server";
+import { requestLocale, translator } from "~/locales";
+import { createUser } from "~/models/users.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ""} — Tomoni` }];
+
+export const headers = retryAfterHeaders;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const params = new URL(request.url).searchParams;
+  const redirectTo = safeRedirectPath(params.get("redirectTo"));
+  if (await getUser(request, context)) throw redirect(redirectTo);
+  // An invitation link passes the invited address along, so the new account matches it.
+  const email = (params.get("email") ?? "").slice(0, 254);
+  return { redirectTo, email, title: translator(requestLocale(request))("signup.title") };
+}
+
+const FIELDS = ["email", "displayName", "password"] as const;
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const fields = formFields(await request.formData());
+  const values = keepValues(fields, ["email", "displayName"]);
+  const parsed = parseForm(signupSchema, fields);
+  if (!parsed.success) return invalid({ errors: parsed.errors, values });
+
+  const throttle = await throttleSignup(context.db, context.clientIp);
+  if (!throttle.allowed) return rateLimited(throttle.retryAfterSeconds, values);
+
+  const user = await createUser(context.db, {
+    email: parsed.data.email,
+    displayName: parsed.data.displayName,
+    passwordHash: await hashPassword(parsed.data.password),
+    locale: requestLocale(request),
+  });
+  if (!user) return invalid({ errors: { email: "error.emailTaken" }, values });
+
+  const cookie = await createUserSession(request, context, user.id);
+  return redirect(safeRedirectPath(fields.redirectTo), { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
+export default function Signup() {
+  const { redirectTo, email } = useLoaderData<typeof loader>();
+  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const t = useT();
+  const loginLink = redirectTo === "/dashboard" ? "/login" : `/login?${new URLSearchParams({ redirectTo })}`;
+  return (
+    <section className="account-page">
+      <h1>{t("signup.title")}</h1>
+      <p className="intro">{t("signup.intro")}</p>
+      <ErrorSummary errors={failure?.errors} order={FIELDS} formError={failure?.formError} vars={failure?.formErrorVars} />
+      <Form method="post" noValidate>
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <Field
+          name="email"
+          label={t("signup.email")}
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          spellCheck={false}
+          required
+          defaultValue={failure?.values.email ?? email}
+          error={failure?.errors.email}
+        />
+        <Field
+          name="displayName"
+          label={t("signup.displayName")}
+          hint={t("signup.displayName.hint")}
+          autoComplete="name"
+          maxLength={100}
+          defaultValue={failure?.values.displayName}
+          error={failure?.errors.displayName}
+        />
+        <Field
+          name="password"
+          label={t("signup.password")}
+          hint={t("signup.password.hint")}
+          type="password"
+          autoComplete="new-password"
+          required
+          error={failure?.errors.password}
+        />
+        <div className="form-actions">
+          <button type="submit" className="primary-button">
+            {t("signup.submit")}
+          </button>
+        </div>
+      </Form>
+      <div className="form-links">
+        <p>
+          {t("signup.haveAccount")} <Link to={loginLink}>{t("nav.login")}</Link>
+        </p>
+      </div>
+    </section>
+  );
+}
