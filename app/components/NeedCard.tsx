@@ -3,8 +3,6 @@ import { useT } from "./i18n";
 import { NeedProgress } from "./NeedProgress";
 import type { NeedSummary } from "~/models/needs.server";
 
-
-
 export function NeedCard({ need, today }: { need: NeedSummary; today: string }) {
   const t = useT();
   return (
@@ -13,6 +11,8 @@ export function NeedCard({ need, today }: { need: NeedSummary; today: string }) 
         <Link to={`/needs/${need.slug}`}>{need.title}</Link>
       </h3>
       <p className="organisation">{t("need.by", { organisation: need.organisation.name })}</p>
+      {/* Live needs are the norm; anything else (completed, purchased…) says so. */}
+      {need.status !== "live" ? <p className={`status status-${need.status}`}>{t(`need.status.${need.status}`)}</p> : null}
       <p className="summary">{need.summary}</p>
       <NeedProgress
         raised={need.raised}

@@ -1,40 +1,110 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
+import { z } from "zod";
 import { useT } from "~/components/i18n";
 import { NeedCard } from "~/components/NeedCard";
 import { requestLocale, translator } from "~/locales";
-import { listPublicNeeds } from "~/models/needs.server";
+import { COMPLETED_STATUSES, listOrganisationsWithLiveNeeds, listPublicNeeds } from "~/models/needs.server";
+import { NEED_SORTS } from "~/need-options";
+import { today } from "~/need-page.server";
+import needsStyles from "~/styles/needs.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: needsStyles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Tomoni" }];
 
+/** The search form's query string; anything malformed falls back to "no filter" rather than an error. */
+const filters = z.object({
+  q: z.string().trim().max(100).catch(""),
+  org: z
+    .string()
+    .regex(/^[a-z0-9-]{1,60}$/)
+    .catch(""),
+  sort: z.enum(NEED_SORTS).catch("newest"),
+});
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const t = translator(requestLocale(request));
-  const [live, completed] = await Promise.all([
-    listPublicNeeds(context.db, { statuses: ["live"] }),
-    listPublicNeeds(context.db, { statuses: ["funded", "purchased", "delivered", "closed"], limit: 6 }),
+  const params = new URL(request.url).searchParams;
+  const { q, org, sort } = filters.parse({ q: params.get("q") ?? "", org: params.get("org") ?? "", sort: params.get("sort") ?? "newest" });
+  const filtered = q !== "" || org !== "";
+  const [live, completed, organisations] = await Promise.all([
+    listPublicNeeds(context.db, { statuses: ["live"], sort, search: q, organisationSlug: org || undefined }),
+    // Completed needs are a record of what giving achieved, not search results.
+    filtered ? Promise.resolve([]) : listPublicNeeds(context.db, { statuses: COMPLETED_STATUSES, limit: 6 }),
+    listOrganisationsWithLiveNeeds(context.db),
   ]);
   return {
     title: `${t("app.name")} — ${t("home.title")}`,
-    today: new Date().toISOString().slice(0, 10),
+    today: today(),
+    filters: { q, org, sort },
+    filtered,
+    organisations,
     live,
     completed,
   };
 }
 
 export default function Home() {
-  const { live, completed, today } = useLoaderData<typeof loader>();
+  const { live, completed, today, filters, filtered, organisations } = useLoaderData<typeof loader>();
   const t = useT();
+  const location = useLocation();
   return (
     <>
       <section className="intro">
         <h1>{t("home.title")}</h1>
         <p>{t("home.intro")}</p>
       </section>
+      <section aria-labelledby="explore" className="explore">
+        <h2 id="explore">{t("explore.heading")}</h2>
+        {/* A GET form: works without JavaScript, and every result page has its own URL. The key
+            resets the fields when the URL changes through a link ("show all needs"). */}
+        <Form method="get" role="search" aria-labelledby="explore" className="explore-form" key={location.search}>
+          <div className="field">
+            <label htmlFor="q">{t("explore.search")}</label>
+            <p id="q-hint" className="hint">
+              {t("explore.search.hint")}
+            </p>
+            <input id="q" name="q" type="search" defaultValue={filters.q} maxLength={100} aria-describedby="q-hint" />
+          </div>
+          <div className="field">
+            <label htmlFor="org">{t("explore.organisation")}</label>
+            <select id="org" name="org" defaultValue={filters.org}>
+              <option value="">{t("explore.allOrganisations")}</option>
+              {organisations.map((o) => (
+                <option key={o.slug} value={o.slug}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="sort">{t("explore.sort")}</label>
+            <select id="sort" name="sort" defaultValue={filters.sort}>
+              {NEED_SORTS.map((sort) => (
+                <option key={sort} value={sort}>
+                  {t(`explore.sort.${sort}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="primary-button">
+              {t("explore.submit")}
+            </button>
+          </div>
+        </Form>
+      </section>
       <section aria-labelledby="live-needs">
-        <h2 id="live-needs" className="visually-hidden">
-          {t("home.title")}
+        <h2 id="live-needs" className={filtered ? undefined : "visually-hidden"}>
+          {filtered ? (live.length === 1 ? t("explore.results.one") : t("explore.results", { count: live.length })) : t("home.title")}
         </h2>
-        {live.length === 0 ? <p>{t("home.empty")}</p> : null}
+        {live.length === 0 ? <p>{filtered ? t("explore.noResults") : t("home.empty")}</p> : null}
+        {filtered ? (
+          <p>
+            <Link to="/">{t("explore.clear")}</Link>
+          </p>
+        ) : null}
         <div className="need-grid">
           {live.map((need) => (
             <NeedCard key={need.slug} need={need} today={today} />

@@ -1,0 +1,210 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations, launchChromium, screenshot, startE2EServer, type E2EServer } from "./browser";
+
+/**
+ * Issue 4, end to end: an organiser signs up, creates an organisation and the refrigerator
+ * need with three JPY items, publishes it; it is on the home page and in the API with the
+ * goal their sum; the page reads in Japanese after the visible language switch. Then axe
+ * checks the pages in both languages. Every step leaves a screenshot in test-results/screenshots/.
+ */
+
+let server: E2EServer;
+let browser: Browser;
+let organiser: BrowserContext;
+let page: Page;
+
+const ORG_SLUG = "osaka-shelter-network";
+const NEED_SLUG = "osaka-shelter-fridge";
+const EMAIL = `organiser-${Date.now()}@example.org`;
+
+beforeAll(async () => {
+  server = await startE2EServer();
+  browser = await launchChromium();
+  organiser = await browser.newContext({ baseURL: server.url, locale: "en-GB", viewport: { width: 412, height: 915 } });
+  page = await organiser.newPage();
+});
+afterAll(async () => {
+  await organiser?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+describe("an organiser publishes an itemised need", () => {
+  it("signs up", async () => {
+    await page.goto("/signup");
+    await page.getByLabel("Email address").fill(EMAIL);
+    await page.getByLabel("Your name").fill("Aiko");
+    await page.getByLabel("Password", { exact: true }).fill("fridge for the shelter 2026");
+    await screenshot(page, "signup");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL("**/dashboard");
+    await screenshot(page, "dashboard-empty");
+  });
+
+  it("creates an organisation", async () => {
+    await page.getByRole("link", { name: "Create an organisation" }).click();
+    await page.waitForURL("**/dashboard/new-organisation");
+    await page.getByLabel("Name", { exact: true }).fill("Osaka Shelter Network");
+    await page.getByLabel("Web address").fill(ORG_SLUG);
+    await page.getByLabel("City or region").fill("Osaka");
+    await screenshot(page, "new-organisation");
+    await page.getByRole("button", { name: "Create organisation" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}`);
+    // waitForURL resolves as the URL changes; the new page may render a moment later.
+    await page.getByRole("heading", { level: 1, name: "Needs" }).waitFor();
+    await screenshot(page, "organisation-needs-empty");
+  });
+
+  it("creates the refrigerator need with three JPY items", async () => {
+    await page.getByRole("link", { name: "New need" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}/needs/new`);
+    await page.locator("#title").fill("Refrigerator for the shelter");
+    await page.locator("#slug").fill(NEED_SLUG);
+    await page.locator("#summary").fill("Food Bank deliveries arrive every other week, but the shelter has no refrigerator.");
+    await page.locator("#surplusPolicy").fill("Anything above the goal goes to the shelter's food fund.");
+    await page.locator("#story").fill("Our shelter has **no refrigerator**: fresh food cannot be kept even a day.");
+    const rows = [
+      ["Refrigerator (400 L)", "1", "78,000"],
+      ["Delivery and installation", "1", "6,000"],
+      ["Food storage containers", "10", "800"],
+    ];
+    for (const [index, [name, quantity, cost]] of rows.entries()) {
+      await page.locator(`#item${index}-name`).fill(name!);
+      await page.locator(`#item${index}-quantity`).fill(quantity!);
+      await page.locator(`#item${index}-unitCost`).fill(cost!);
+    }
+    // "Add another item" re-renders the form with one more row, keeping what was typed.
+    await page.getByRole("button", { name: "Add another item" }).click();
+    await page.locator("#item3-name").waitFor();
+    expect(await page.locator("#item2-unitCost").inputValue()).toBe("800");
+    await screenshot(page, "new-need-form");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}/needs/${NEED_SLUG}?notice=created`);
+    await page.getByText("Goal: ¥92,000 — the total of the items below.", { exact: true }).waitFor();
+    await screenshot(page, "need-draft-editor");
+  });
+
+  it("previews the draft, which is not public yet", async () => {
+    await page.getByRole("link", { name: "Preview the public page" }).click();
+    await page.waitForURL(`**/needs/${NEED_SLUG}/preview`);
+    await page.getByText("Preview — this is how visitors will see the page").waitFor();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Refrigerator for the shelter");
+    await screenshot(page, "need-preview");
+    const anonymous = await browser.newContext({ baseURL: server.url });
+    const response = await (await anonymous.newPage()).goto(`/needs/${NEED_SLUG}`);
+    expect(response?.status()).toBe(404);
+    await anonymous.close();
+    await page.getByRole("link", { name: "Back to editing" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}/needs/${NEED_SLUG}`);
+  });
+
+  it("publishes it", async () => {
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.waitForURL(`**/needs/${NEED_SLUG}?notice=status`);
+    await page.getByRole("status").filter({ hasText: "The need is now: Open for donations." }).waitFor();
+    await screenshot(page, "need-published");
+  });
+
+  it("shows it on the home page and in the API with the goal as the sum of its items", async () => {
+    await page.goto("/");
+    const card = page.getByRole("link", { name: "Refrigerator for the shelter" }).and(page.locator(`[href="/needs/${NEED_SLUG}"]`));
+    await card.waitFor();
+    await screenshot(page, "home");
+    const api = await page.request.get(`/api/needs/${NEED_SLUG}`);
+    expect(api.status()).toBe(200);
+    const body = await api.json();
+    expect(body.goal).toBe(78_000 + 6_000 + 10 * 800);
+    expect(body.goal).toBe(92_000);
+    expect(body.items.map((i: { unitCost: number; quantity: number }) => [i.quantity, i.unitCost])).toEqual([
+      [1, 78_000],
+      [1, 6_000],
+      [10, 800],
+    ]);
+    expect(body.status).toBe("live");
+  });
+
+  it("reads the need page in Japanese after switching with the visible switch", async () => {
+    await page.goto(`/needs/${NEED_SLUG}`);
+    await screenshot(page, "need-page-en");
+    await page.getByRole("button", { name: "日本語" }).click();
+    await page.waitForFunction(() => document.documentElement.lang === "ja");
+    expect(page.url()).toBe(`${server.url}/needs/${NEED_SLUG}`);
+    expect(await page.getByRole("heading", { level: 2, name: "購入するもの" }).count()).toBe(1);
+    expect(await page.getByRole("heading", { level: 2, name: "寄付する" }).count()).toBe(1);
+    expect(await page.locator(".need-progress .raised").textContent()).toContain("目標 ￥92,000 のうち ￥0");
+    expect(await page.locator(".goal").textContent()).toBe("目標: ￥92,000");
+    expect(await page.locator("#share-url").inputValue()).toBe(`${server.url}/needs/${NEED_SLUG}`);
+    const text = await page.locator("main").innerText();
+    expect(text).not.toContain("\u0000");
+    expect(text).not.toContain("\uFFFD");
+    await screenshot(page, "need-page-ja");
+  });
+
+  it("copies the link with JavaScript, and says so", async () => {
+    await organiser.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    await page.getByRole("button", { name: "リンクをコピー" }).click();
+    await page.getByText("リンクをコピーしました。").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/needs/${NEED_SLUG}`);
+    await screenshot(page, "need-page-ja-copied");
+  });
+});
+
+describe("accessibility (axe) in both languages", () => {
+  const publicPages = ["/", `/orgs/${ORG_SLUG}`, "/orgs/hinata-letters-and-homework", `/needs/${NEED_SLUG}`, "/needs/refrigerator-for-the-shelter", "/?q=fridge&sort=nearly_funded"];
+  const dashboardPages = ["/dashboard", `/dashboard/${ORG_SLUG}`, `/dashboard/${ORG_SLUG}/needs/new`, `/dashboard/${ORG_SLUG}/needs/${NEED_SLUG}`, `/dashboard/${ORG_SLUG}/needs/${NEED_SLUG}/preview`];
+  const loggedOutPages = ["/login", "/signup"];
+
+  async function check(context: BrowserContext, paths: string[], locale: "en" | "ja") {
+    await context.addCookies([{ name: "lang", value: locale, url: server.url }]);
+    const tab = await context.newPage();
+    const problems: string[] = [];
+    for (const path of paths) {
+      const response = await tab.goto(path);
+      expect(response?.status(), path).toBe(200);
+      expect(await tab.evaluate(() => document.documentElement.lang)).toBe(locale);
+      problems.push(...(await axeViolations(tab)).map((v) => `${locale} ${path}: ${v}`));
+      await screenshot(tab, `axe-${locale}-${path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home"}`);
+    }
+    await tab.close();
+    return problems;
+  }
+
+  it("reports violations when there are some (the check itself can fail)", async () => {
+    const context = await browser.newContext(); // axe's Playwright integration needs a context of our own
+    const tab = await context.newPage();
+    await tab.setContent('<!doctype html><html><head><title>x</title></head><body><main><input type="text"></main></body></html>');
+    const violations = await axeViolations(tab);
+    expect(violations.some((v) => v.startsWith("html-has-lang"))).toBe(true);
+    expect(violations.some((v) => v.startsWith("label"))).toBe(true);
+    await context.close();
+  });
+
+  it.each(["en", "ja"] as const)("finds no violations on public, account and dashboard pages in %s", async (locale) => {
+    const visitor = await browser.newContext({ baseURL: server.url });
+    const problems = [...(await check(visitor, [...publicPages, ...loggedOutPages], locale)), ...(await check(organiser, dashboardPages, locale))];
+    await visitor.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a form's errors next to its fields, and axe accepts that page too", async () => {
+    const tab = await organiser.newPage();
+    await organiser.addCookies([{ name: "lang", value: "en", url: server.url }]);
+    await tab.goto(`/dashboard/${ORG_SLUG}/needs/new`);
+    await tab.locator("#title").fill("Bus fares");
+    await tab.locator("#summary").fill("Fares for visits.");
+    await tab.locator("#surplusPolicy").fill("More visits.");
+    await tab.locator("#item0-name").fill("Return bus fare");
+    await tab.locator("#item0-quantity").fill("20");
+    await tab.locator("#item0-unitCost").fill("920.5");
+    // Enter submits as "Save draft" (the form's hidden first button), not "Add another item".
+    await tab.locator("#item0-unitCost").press("Enter");
+    await tab.locator("#item0-unitCost-error").waitFor();
+    expect(await tab.locator("#item3-name").count()).toBe(0);
+    expect(await tab.locator("#item0-unitCost-error").innerText()).toContain("JPY amounts have no decimal places");
+    expect(await tab.locator("#item0-unitCost").inputValue()).toBe("920.5");
+    await screenshot(tab, "new-need-error");
+    expect(await axeViolations(tab)).toEqual([]);
+    await tab.close();
+  });
+});
