@@ -44,7 +44,8 @@ const schema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
-    for (const key of ["SESSION_SECRET", "APP_URL"] as const) {
+    // The local mailbox is for development: production mail needs a real provider.
+    for (const key of ["SESSION_SECRET", "APP_URL", "RESEND_API_KEY"] as const) {
       if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when NODE_ENV=production" });
     }
   });

@@ -208,7 +208,7 @@ describe("session expiry", () => {
 
 describe("production cookies", () => {
   it("uses the __Host- prefix and Secure in production", async () => {
-    const prod = await startTestApp(db, { NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://tomoni.example", TRUST_PROXY: "1" });
+    const prod = await startTestApp(db, { NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://tomoni.example", RESEND_API_KEY: "re_test_key", TRUST_PROXY: "1" });
     try {
       const user = await createTestUser(db);
       const c = client(prod);

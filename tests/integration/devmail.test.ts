@@ -137,7 +137,7 @@ describe("template previews", () => {
 
 describe("in production", () => {
   it("does not exist", async () => {
-    const prod = await startTestApp(database.db, { NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://tomoni.example" });
+    const prod = await startTestApp(database.db, { NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://tomoni.example", RESEND_API_KEY: "re_test_key" });
     try {
       for (const path of ["/dev/mail", `/dev/mail/${ids.en}`, `/dev/mail/${ids.en}/html`, "/dev/mail/previews/test"]) {
         const res = await fetch(`${prod.url}${path}`);

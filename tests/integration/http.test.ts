@@ -129,6 +129,7 @@ describe("security headers", () => {
       NODE_ENV: "production",
       SESSION_SECRET: "s".repeat(40),
       APP_URL: "https://tomoni.example",
+      RESEND_API_KEY: "re_test_key",
     });
     try {
       const res = await fetch(`${prod.url}/healthz`);

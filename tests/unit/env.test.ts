@@ -44,12 +44,13 @@ describe("parseEnv", () => {
     expect(fail({ SESSION_SECRET: "tooshort-secret" }).message).not.toContain("tooshort-secret");
   });
 
-  it("requires SESSION_SECRET and APP_URL in production", () => {
+  it("requires SESSION_SECRET, APP_URL and RESEND_API_KEY in production", () => {
     expect(fail({ NODE_ENV: "production" }).variable).toBe("SESSION_SECRET");
     expect(fail({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32) }).message).toBe(
       "Invalid configuration: APP_URL is required when NODE_ENV=production",
     );
-    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://tomoni.example/" });
+    expect(fail({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://t.example" }).variable).toBe("RESEND_API_KEY");
+    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://tomoni.example/", RESEND_API_KEY: "re_x" });
     expect(env.APP_URL).toBe("https://tomoni.example");
     expect(env.seedDemoContent).toBe(false);
   });
@@ -59,7 +60,7 @@ describe("parseEnv", () => {
   });
 
   it("lets production opt in to demo content", () => {
-    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://t.example", DEMO_CONTENT: "1" });
+    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://t.example", RESEND_API_KEY: "re_x", DEMO_CONTENT: "1" });
     expect(env.seedDemoContent).toBe(true);
   });
 });
