@@ -3,13 +3,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "~/db.server";
 import { parseEnv } from "~/env.server";
 import { enqueueEmail } from "~/models/outbox.server";
 import { createLogger } from "~/server/logger.server";
 import { startServer } from "~/server/main";
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from "../support/database";
+
+// These tests start real server processes (migrations, seed, PGlite boot): under a loaded
+// machine that alone can take tens of seconds, so they get more room than unit tests.
+vi.setConfig({ testTimeout: 120_000 });
 
 function runWorkerProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "app/email/worker.ts"], {

@@ -6,9 +6,13 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { setTimeout } from "node:timers/promises";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDatabase } from "~/db.server";
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from "../support/database";
+
+// These tests start real server processes (migrations, seed, PGlite boot): under a loaded
+// machine that alone can take tens of seconds, so they get more room than unit tests.
+vi.setConfig({ testTimeout: 120_000 });
 
 /** The real entry point, as `npm start` runs it (after the build), in a child process. */
 function startProcess(env: Record<string, string>) {
