@@ -27,6 +27,18 @@ const schema = z
     TRUST_PROXY: flag.default(false),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
     STRIPE_SECRET_KEY: optionalSecret,
+    /**
+     * Signing secrets of the platform and Connect webhook endpoints (whsec_…). Each may hold
+     * two, comma-separated, while a secret is being rolled.
+     */
+    STRIPE_WEBHOOK_SECRET: optionalSecret,
+    STRIPE_CONNECT_WEBHOOK_SECRET: optionalSecret,
+    /** A Stripe-compatible server such as stripe-mock; host, port and protocol are taken from it. */
+    STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Built-in demo payments. On by default without STRIPE_SECRET_KEY; in production only if set to 1. */
+    DEMO_PAYMENTS: flag.optional(),
+    /** Platform fee on each donation, in basis points of the amount; 0 (none) unless an organisation sets its own. */
+    PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(1000).default(0),
     RESEND_API_KEY: optionalSecret,
     /** Any Resend-compatible server; the SDK's default otherwise. */
     RESEND_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -48,6 +60,16 @@ const schema = z
     for (const key of ["SESSION_SECRET", "APP_URL", "RESEND_API_KEY"] as const) {
       if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when NODE_ENV=production" });
     }
+    // Demo payments in production must be a decision, never an accident of a missing key.
+    if (!env.STRIPE_SECRET_KEY && !env.DEMO_PAYMENTS) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "is required when NODE_ENV=production (or set DEMO_PAYMENTS=1 for a demo)" });
+    }
+  })
+  .superRefine((env, ctx) => {
+    // Real payments need their webhook: without it nothing would ever be counted.
+    if (env.STRIPE_SECRET_KEY && !env.DEMO_PAYMENTS && !env.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "is required when STRIPE_SECRET_KEY is set" });
+    }
   });
 
 export type Env = z.output<typeof schema> & {
@@ -56,6 +78,8 @@ export type Env = z.output<typeof schema> & {
   /** Demo content seeds an empty database: on outside production, opt-in inside it. */
   seedDemoContent: boolean;
   isProduction: boolean;
+  /** "demo": the built-in checkout and simulated Connect; "stripe": the real API. */
+  paymentsMode: "stripe" | "demo";
 };
 
 export class EnvError extends Error {
@@ -88,6 +112,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     seedDemoContent: env.DEMO_CONTENT ?? !isProduction,
     isProduction,
+    paymentsMode: env.DEMO_PAYMENTS || !env.STRIPE_SECRET_KEY ? "demo" : "stripe",
   };
 }
 

@@ -34,6 +34,9 @@ export interface OrganisationsTable {
   contact_email: string | null;
   stripe_account_id: string | null;
   charges_enabled: Generated<boolean>;
+  details_submitted: Generated<boolean>;
+  payouts_enabled: Generated<boolean>;
+  stripe_account_synced_at: number | null;
   platform_fee_bps: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -95,8 +98,64 @@ export interface DonationsTable {
   stripe_checkout_session_id: string | null;
   stripe_payment_intent_id: string | null;
   stripe_account_id: string | null;
+  submission_token: string | null;
+  application_fee: Generated<number>;
+  checkout_url: string | null;
+  checkout_expires_at: NullableTimestamp;
+  stripe_charge_id: string | null;
   created_at: Timestamp;
   succeeded_at: NullableTimestamp;
+  failed_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export type StripeEventOutcome = "processed" | "ignored" | "parked";
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  account_id: string | null;
+  livemode: Generated<boolean>;
+  created: number;
+  outcome: StripeEventOutcome;
+  detail: Generated<string>;
+  donation_id: number | null;
+  received_at: Timestamp;
+}
+
+export interface PaymentRefundsTable {
+  stripe_refund_id: string;
+  payment_intent_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  status_at: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentDisputesTable {
+  stripe_dispute_id: string;
+  payment_intent_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  status_at: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentChargeRefundsTable {
+  payment_intent_id: string;
+  amount_refunded: number;
+  status_at: number;
+  updated_at: Timestamp;
+}
+
+export interface GoalMetNotificationsTable {
+  need_id: number;
+  email: string;
+  created_at: Timestamp;
 }
 
 export interface UpdatesTable {
@@ -242,4 +301,9 @@ export interface DB {
   password_resets: PasswordResetsTable;
   invitations: InvitationsTable;
   rate_limit_hits: RateLimitHitsTable;
+  stripe_events: StripeEventsTable;
+  payment_refunds: PaymentRefundsTable;
+  payment_disputes: PaymentDisputesTable;
+  payment_charge_refunds: PaymentChargeRefundsTable;
+  goal_met_notifications: GoalMetNotificationsTable;
 }

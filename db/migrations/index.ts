@@ -2,6 +2,7 @@ import type { Migration } from "kysely/migration";
 import * as foundation from "./20261122_0001_foundation";
 import * as email from "./20261122_0002_email";
 import * as accounts from "./20261122_0003_accounts";
+import * as payments from "./20261122_0004_payments";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "20261122_0001_foundation": foundation,
   "20261122_0002_email": email,
   "20261122_0003_accounts": accounts,
+  "20261122_0004_payments": payments,
 };

@@ -130,6 +130,8 @@ describe("security headers", () => {
       SESSION_SECRET: "s".repeat(40),
       APP_URL: "https://tomoni.example",
       RESEND_API_KEY: "re_test_key",
+      STRIPE_SECRET_KEY: "sk_test_key",
+      STRIPE_WEBHOOK_SECRET: "whsec_test",
     });
     try {
       const res = await fetch(`${prod.url}/healthz`);

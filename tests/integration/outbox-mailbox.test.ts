@@ -112,7 +112,7 @@ describe(`local mailbox transport on ${onPostgres ? "PostgreSQL" : "PGlite"}`, (
     // Configuration already refuses production without a key; the transport refuses too.
     const base = { NODE_ENV: "production", APP_URL: "https://tomoni.example", SESSION_SECRET: "s".repeat(32) };
     expect(() => parseEnv(base)).toThrow(/RESEND_API_KEY is required when NODE_ENV=production/);
-    const production = parseEnv({ ...base, RESEND_API_KEY: "re_live_key" });
+    const production = parseEnv({ ...base, RESEND_API_KEY: "re_live_key", DEMO_PAYMENTS: "1" });
     expect(() => createTransport({ ...production, RESEND_API_KEY: undefined }, db())).toThrow(/RESEND_API_KEY is required in production/);
     expect(createTransport(production, db()).name).toBe("resend");
   });

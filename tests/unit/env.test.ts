@@ -10,6 +10,15 @@ const fail = (source: Record<string, string>) => {
   throw new Error("expected parseEnv to throw");
 };
 
+const PRODUCTION = {
+  NODE_ENV: "production",
+  SESSION_SECRET: "x".repeat(32),
+  APP_URL: "https://t.example",
+  RESEND_API_KEY: "re_x",
+  STRIPE_SECRET_KEY: "sk_live_x",
+  STRIPE_WEBHOOK_SECRET: "whsec_x",
+};
+
 describe("parseEnv", () => {
   it("has embedded defaults that need nothing", () => {
     const env = parseEnv({});
@@ -50,9 +59,22 @@ describe("parseEnv", () => {
       "Invalid configuration: APP_URL is required when NODE_ENV=production",
     );
     expect(fail({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://t.example" }).variable).toBe("RESEND_API_KEY");
-    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://tomoni.example/", RESEND_API_KEY: "re_x" });
+    const env = parseEnv({ ...PRODUCTION, APP_URL: "https://tomoni.example/" });
     expect(env.APP_URL).toBe("https://tomoni.example");
     expect(env.seedDemoContent).toBe(false);
+    expect(env.paymentsMode).toBe("stripe");
+  });
+
+  it("refuses production without Stripe unless demo payments are explicit", () => {
+    const { STRIPE_SECRET_KEY: _key, STRIPE_WEBHOOK_SECRET: _secret, ...withoutStripe } = PRODUCTION;
+    expect(fail(withoutStripe).message).toMatch(/STRIPE_SECRET_KEY is required when NODE_ENV=production/);
+    expect(parseEnv({ ...withoutStripe, DEMO_PAYMENTS: "1" }).paymentsMode).toBe("demo");
+  });
+
+  it("needs a webhook secret for real payments, and runs demo payments without a key", () => {
+    expect(fail({ STRIPE_SECRET_KEY: "sk_test_x" }).variable).toBe("STRIPE_WEBHOOK_SECRET");
+    expect(parseEnv({}).paymentsMode).toBe("demo");
+    expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }).paymentsMode).toBe("stripe");
   });
 
   it("treats empty strings as unset", () => {
@@ -60,7 +82,7 @@ describe("parseEnv", () => {
   });
 
   it("lets production opt in to demo content", () => {
-    const env = parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://t.example", RESEND_API_KEY: "re_x", DEMO_CONTENT: "1" });
+    const env = parseEnv({ ...PRODUCTION, DEMO_CONTENT: "1" });
     expect(env.seedDemoContent).toBe(true);
   });
 });
