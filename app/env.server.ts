@@ -121,3 +121,19 @@ export function loadEnv(path = ".env"): Env {
   if (existsSync(path)) process.loadEnvFile(path);
   return parseEnv(process.env);
 }
+
+/**
+ * For command-line entry points (server, worker, operator commands): a configuration error
+ * is one line on stderr and exit code 1, not a stack trace.
+ */
+export function loadEnvOrExit(path = ".env"): Env {
+  try {
+    return loadEnv(path);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

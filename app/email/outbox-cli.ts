@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Database } from "~/db.server";
 import { createDatabase } from "~/db.server";
-import { EnvError, loadEnv } from "~/env.server";
+import { loadEnvOrExit } from "~/env.server";
 import { listDeadEmails, outboxCounts, OUTBOX_STATUSES, requeueEmail } from "~/models/outbox.server";
 import { maskEmail } from "~/server/logger.server";
 
@@ -56,16 +56,7 @@ export async function runOutboxCli(args: string[], db: Database, io: CliIo): Pro
 }
 
 async function main() {
-  let env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const env = loadEnvOrExit();
   if (!env.DATABASE_URL) {
     // NOTE: PGlite allows one process per data directory; a running server holds it.
     console.error(`Using the embedded PGlite in ${env.DATA_DIR}: stop the web server first.`);

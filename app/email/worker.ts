@@ -4,21 +4,12 @@
  * flight is finished and recorded, nothing claimed is left behind.
  */
 import { createDatabase } from "~/db.server";
-import { EnvError, loadEnv, type Env } from "~/env.server";
+import { loadEnvOrExit } from "~/env.server";
 import { createLogger } from "~/server/logger.server";
 import { createTransport, type EmailTransport } from "./transport.server";
 import { createOutboxWorker } from "./worker.server";
 
-let env: Env;
-try {
-  env = loadEnv();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadEnvOrExit();
 
 const logger = createLogger(env);
 if (!env.DATABASE_URL) {

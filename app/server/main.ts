@@ -8,7 +8,7 @@ import { DEMO_ORGANISATIONS } from "../../db/demo-content";
 import { createDatabase, type Database } from "~/db.server";
 import { createTransport } from "~/email/transport.server";
 import { createOutboxWorker, type OutboxWorker } from "~/email/worker.server";
-import { EnvError, loadEnv, type Env } from "~/env.server";
+import { loadEnvOrExit, type Env } from "~/env.server";
 import { seedDemoContent } from "~/models/demo.server";
 import { migrateToLatest } from "~/models/migrations.server";
 import { createApp } from "./app.server";
@@ -74,16 +74,7 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
 }
 
 async function main() {
-  let env: Env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const env = loadEnvOrExit();
   const logger = createLogger(env);
   let running: RunningServer;
   try {
