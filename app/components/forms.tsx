@@ -103,3 +103,19 @@ export function Notice({ children }: { children: ReactNode }) {
     </p>
   );
 }
+
+/** An email address field: the right keyboard on phones, no spellchecking of addresses. */
+export function EmailField(props: Omit<FieldProps, "type" | "inputMode" | "spellCheck">) {
+  return <Field type="email" inputMode="email" spellCheck={false} {...props} />;
+}
+
+/** The form's one primary action. */
+export function SubmitButton({ children }: { children: ReactNode }) {
+  return (
+    <div className="form-actions">
+      <button type="submit" className="primary-button">
+        {children}
+      </button>
+    </div>
+  );
+}

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData } from "@remix-run/react";
 import { requestPasswordReset } from "~/auth/password-reset.server";
 import { throttlePasswordReset } from "~/auth/throttle.server";
-import { ErrorSummary, Field } from "~/components/forms";
+import { EmailField, ErrorSummary, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
 import { forgotPasswordSchema } from "~/forms/accounts.server";
 import { formFields, keepValues, parseForm } from "~/forms/parse.server";
@@ -54,22 +54,15 @@ export default function ForgotPassword() {
       <p className="intro">{t("forgot.intro")}</p>
       <ErrorSummary errors={result?.errors} order={["email"]} formError={result?.formError} vars={result?.formErrorVars} />
       <Form method="post" noValidate>
-        <Field
+        <EmailField
           name="email"
           label={t("forgot.email")}
-          type="email"
           autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
           required
           defaultValue={result?.values.email}
           error={result?.errors.email}
         />
-        <div className="form-actions">
-          <button type="submit" className="primary-button">
-            {t("forgot.submit")}
-          </button>
-        </div>
+        <SubmitButton>{t("forgot.submit")}</SubmitButton>
       </Form>
       <div className="form-links">
         <p>

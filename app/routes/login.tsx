@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "~/auth/passwords.server";
 import { createUserSession, getUser, safeRedirectPath } from "~/auth/session.server";
 import { throttleLogin } from "~/auth/throttle.server";
-import { ErrorSummary, Field } from "~/components/forms";
+import { EmailField, ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
 import { loginSchema } from "~/forms/accounts.server";
 import { formFields, keepValues, parseForm } from "~/forms/parse.server";
@@ -57,23 +57,16 @@ export default function Login() {
       <ErrorSummary errors={failure?.errors} order={FIELDS} formError={failure?.formError} vars={failure?.formErrorVars} />
       <Form method="post" noValidate>
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        <Field
+        <EmailField
           name="email"
           label={t("login.email")}
-          type="email"
           autoComplete="username"
-          inputMode="email"
-          spellCheck={false}
           required
           defaultValue={failure?.values.email}
           error={failure?.errors.email}
         />
         <Field name="password" label={t("login.password")} type="password" autoComplete="current-password" required error={failure?.errors.password} />
-        <div className="form-actions">
-          <button type="submit" className="primary-button">
-            {t("login.submit")}
-          </button>
-        </div>
+        <SubmitButton>{t("login.submit")}</SubmitButton>
       </Form>
       <div className="form-links">
         <p>

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { hashPassword } from "~/auth/passwords.server";
 import { createUserSession } from "~/auth/session.server";
 import { hashToken, looksLikeToken } from "~/auth/tokens.server";
-import { ErrorSummary, Field } from "~/components/forms";
+import { ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
 import { resetPasswordSchema } from "~/forms/accounts.server";
 import { formFields, parseForm } from "~/forms/parse.server";
@@ -74,11 +74,7 @@ export default function ResetPassword() {
           required
           error={failure?.errors.password}
         />
-        <div className="form-actions">
-          <button type="submit" className="primary-button">
-            {t("reset.submit")}
-          </button>
-        </div>
+        <SubmitButton>{t("reset.submit")}</SubmitButton>
       </Form>
     </section>
   );

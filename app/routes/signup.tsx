@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { hashPassword } from "~/auth/passwords.server";
 import { createUserSession, getUser, safeRedirectPath } from "~/auth/session.server";
 import { throttleSignup } from "~/auth/throttle.server";
-import { ErrorSummary, Field } from "~/components/forms";
+import { EmailField, ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
 import { signupSchema } from "~/forms/accounts.server";
 import { formFields, keepValues, parseForm } from "~/forms/parse.server";
@@ -59,13 +59,10 @@ export default function Signup() {
       <ErrorSummary errors={failure?.errors} order={FIELDS} formError={failure?.formError} vars={failure?.formErrorVars} />
       <Form method="post" noValidate>
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        <Field
+        <EmailField
           name="email"
           label={t("signup.email")}
-          type="email"
           autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
           required
           defaultValue={failure?.values.email ?? email}
           error={failure?.errors.email}
@@ -88,11 +85,7 @@ export default function Signup() {
           required
           error={failure?.errors.password}
         />
-        <div className="form-actions">
-          <button type="submit" className="primary-button">
-            {t("signup.submit")}
-          </button>
-        </div>
+        <SubmitButton>{t("signup.submit")}</SubmitButton>
       </Form>
       <div className="form-links">
         <p>
