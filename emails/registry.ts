@@ -2,6 +2,8 @@ import { registerTemplate, type RegisteredTemplate } from "./components/template
 import * as test from "./test";
 import * as invitation from "./invitation";
 import * as passwordReset from "./password-reset";
+import * as receipt from "./receipt";
+import * as goalMet from "./goal-met";
 
 /**
  * Every email kind and its template. Adding a kind is one file in emails/ (schema, subject,
@@ -11,4 +13,6 @@ export const emailTemplates: Record<string, RegisteredTemplate> = {
   test: registerTemplate(test),
   "password-reset": registerTemplate(passwordReset),
   invitation: registerTemplate(invitation),
+  receipt: registerTemplate(receipt),
+  "goal-met": registerTemplate(goalMet),
 };

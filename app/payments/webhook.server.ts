@@ -1,0 +1,434 @@
+import type Stripe from "stripe";
+import type { AppContext } from "~/context";
+import type { Database } from "~/db.server";
+import type { Env } from "~/env.server";
+import {
+  attachStripeIds,
+  claimStripeEvent,
+  lockDonation,
+  lockNeed,
+  lockPaymentKey,
+  markDonationSucceeded,
+  markDonationUnpaid,
+  paymentIntentTaken,
+  queueDonationMail,
+  recordEventOutcome,
+  refreshPaymentTotals,
+  settleGoal,
+  storeChargeRefundFact,
+  storeDisputeFact,
+  storeRefundFact,
+  type LedgerDonation,
+} from "~/models/payment-ledger.server";
+import { applyAccountSnapshot } from "~/models/stripe-accounts.server";
+import { verifyWebhook } from "./stripe.server";
+
+/**
+ * POST /webhooks/stripe: verify, then turn the event into counted money in one transaction.
+ *
+ * Stripe delivers at least once, in any order, and retries for days; so every event id is
+ * recorded once (UNIQUE) in the same transaction as its effects, each payment is processed by
+ * its business key (Checkout Session / PaymentIntent) under a lock, and every total is
+ * recomputed from stored facts rather than incremented. 200 for what we ignore, 400 only for
+ * a signature that does not hold, 500 only when we fail (Stripe then retries).
+ * NOTE: https://docs.stripe.com/webhooks#handle-events-asynchronously and
+ * https://docs.stripe.com/webhooks/signature (verification needs the raw body).
+ */
+
+export interface WebhookResult {
+  status: 200 | 400 | 500;
+  body: string;
+}
+
+export type ProcessOutcome = "processed" | "ignored" | "parked" | "duplicate";
+
+export interface ProcessResult {
+  outcome: ProcessOutcome;
+  detail: string;
+  donationId?: number;
+}
+
+/** The event types we act on; everything else is recorded as 'ignored'. Reconcile lists these too. */
+export const HANDLED_EVENT_TYPES = [
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "checkout.session.expired",
+  "charge.refunded",
+  "charge.refund.updated",
+  "refund.created",
+  "refund.updated",
+  "refund.failed",
+  "charge.dispute.created",
+  "charge.dispute.updated",
+  "charge.dispute.closed",
+  "charge.dispute.funds_withdrawn",
+  "charge.dispute.funds_reinstated",
+  "account.updated",
+] as const satisfies readonly Stripe.Event.Type[];
+
+type HandledType = (typeof HANDLED_EVENT_TYPES)[number];
+const HANDLED = new Set<string>(HANDLED_EVENT_TYPES);
+
+export async function receiveStripeWebhook(
+  ctx: Pick<AppContext, "db" | "env" | "logger">,
+  rawBody: string,
+  signature: string | null,
+): Promise<WebhookResult> {
+  const verified = verifyWebhook(ctx.env, rawBody, signature);
+  if (!verified) {
+    ctx.logger.warn({ signed: Boolean(signature) }, "stripe webhook refused: signature missing, stale or invalid");
+    return { status: 400, body: "invalid signature" };
+  }
+  const { event, endpoint } = verified;
+  // Signed, so it came from Stripe (or our demo); still, a body without these is nothing we can record.
+  if (!isEventShape(event)) {
+    ctx.logger.warn({ endpoint }, "stripe webhook refused: not an event");
+    return { status: 400, body: "malformed event" };
+  }
+  try {
+    const result = await processStripeEvent(ctx.db, ctx.env, event);
+    ctx.logger.info(
+      { eventId: event.id, type: event.type, endpoint, outcome: result.outcome, detail: result.detail, donationId: result.donationId },
+      "stripe event",
+    );
+    if (result.outcome === "parked") ctx.logger.warn({ eventId: event.id, type: event.type, detail: result.detail }, "stripe event parked for review");
+    return { status: 200, body: result.outcome };
+  } catch (error) {
+    // Nothing of it was committed (one transaction); Stripe retries with backoff.
+    ctx.logger.error({ eventId: event.id, type: event.type, err: error }, "stripe event failed");
+    return { status: 500, body: "processing failed" };
+  }
+}
+
+function isEventShape(event: Stripe.Event): boolean {
+  const e = event as unknown as Record<string, unknown>;
+  const data = e.data as Record<string, unknown> | undefined;
+  return (
+    typeof e.id === "string" &&
+    e.id.length > 0 &&
+    e.id.length <= 255 &&
+    typeof e.type === "string" &&
+    Number.isSafeInteger(e.created) &&
+    typeof data === "object" &&
+    data !== null &&
+    typeof data.object === "object" &&
+    data.object !== null
+  );
+}
+
+/**
+ * Applies one event (no signature check: callers are the verified webhook, demo payments and
+ * `npm run stripe:reconcile`, which may pass synthetic events with ids starting "reconcile_").
+ * Throws on our own failures; the transaction then rolls back, event row included.
+ */
+export async function processStripeEvent(db: Database, env: Env, event: Stripe.Event): Promise<ProcessResult> {
+  return db.transaction().execute(async (trx) => {
+    const claimed = await claimStripeEvent(trx, {
+      id: event.id,
+      type: event.type,
+      accountId: event.account ?? null,
+      livemode: Boolean(event.livemode),
+      created: event.created,
+    });
+    if (!claimed) return { outcome: "duplicate", detail: "event already received" };
+    const result: ProcessResult = HANDLED.has(event.type)
+      ? await handle(trx, env, event as Stripe.Event & { type: HandledType })
+      : { outcome: "ignored", detail: `event type ${event.type} is not handled` };
+    if (result.outcome !== "duplicate") {
+      await recordEventOutcome(trx, event.id, { outcome: result.outcome, detail: result.detail, donationId: result.donationId });
+    }
+    return result;
+  });
+}
+
+async function handle(trx: Database, env: Env, event: Stripe.Event & { type: HandledType }): Promise<ProcessResult> {
+  switch (event.type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded":
+    case "checkout.session.async_payment_failed":
+    case "checkout.session.expired":
+      return handleCheckoutSession(trx, env, event, event.data.object as Stripe.Checkout.Session);
+    case "charge.refunded":
+      return handlePaymentFact(trx, env, event, chargeFacts(event.data.object as Stripe.Charge, event.created));
+    case "charge.refund.updated":
+    case "refund.created":
+    case "refund.updated":
+    case "refund.failed":
+      return handlePaymentFact(trx, env, event, refundFacts(event.data.object as Stripe.Refund, event.created));
+    case "charge.dispute.created":
+    case "charge.dispute.updated":
+    case "charge.dispute.closed":
+    case "charge.dispute.funds_withdrawn":
+    case "charge.dispute.funds_reinstated":
+      return handlePaymentFact(trx, env, event, disputeFacts(event.data.object as Stripe.Dispute, event.created));
+    case "account.updated":
+      return handleAccountUpdated(trx, event, event.data.object as Stripe.Account);
+  }
+}
+
+// ---- Checkout Sessions --------------------------------------------------------------------
+
+async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Event, session: Stripe.Checkout.Session): Promise<ProcessResult> {
+  const paymentIntentId = idOf(session.payment_intent);
+  // Session first, then PaymentIntent: every transaction takes these keys in this order.
+  await lockPaymentKey(trx, `stripe:cs:${session.id}`);
+  if (paymentIntentId) await lockPaymentKey(trx, `stripe:pi:${paymentIntentId}`);
+
+  let donation = await lockDonation(trx, { checkoutSessionId: session.id });
+  if (!donation) {
+    const named = donationIdFrom(session.metadata) ?? donationIdFrom({ donation_id: session.client_reference_id });
+    if (named === null) return { outcome: "ignored", detail: `no donation for Checkout Session ${session.id}` };
+    donation = await lockDonation(trx, { id: named });
+    if (!donation) return { outcome: "parked", detail: `Checkout Session ${session.id} names donation ${named}, which does not exist` };
+    if (donation.checkoutSessionId !== null) {
+      return park(donation, `Checkout Session ${session.id} names donation ${donation.id}, which belongs to session ${donation.checkoutSessionId}`);
+    }
+  }
+  const refusal = accountMismatch(event, donation);
+  if (refusal) return park(donation, refusal);
+  // Donation, then need: one order everywhere, taken before anything is written.
+  await lockNeed(trx, donation.needId);
+
+  const completes = event.type === "checkout.session.completed" || event.type === "checkout.session.async_payment_succeeded";
+  if (completes) {
+    const charged = donation.amount + donation.feeCover;
+    if (session.amount_total !== charged) {
+      return park(donation, `amount_total ${String(session.amount_total)} differs from the donation's ${charged} (amount ${donation.amount} + fee cover ${donation.feeCover})`);
+    }
+    const currency = (session.currency ?? "").toUpperCase();
+    if (currency !== donation.currency) return park(donation, `currency ${currency || "(none)"} differs from the donation's ${donation.currency}`);
+    const attached = await attachPayment(trx, donation, { checkoutSessionId: session.id, paymentIntentId });
+    if (attached) return park(donation, attached);
+  }
+
+  switch (event.type) {
+    case "checkout.session.completed":
+      if (session.payment_status === "paid" || session.payment_status === "no_payment_required") {
+        return succeed(trx, env, event, donation);
+      }
+      // A delayed method (konbini, bank transfer): async_payment_succeeded or _failed follows.
+      return { outcome: "processed", detail: `completed, payment ${session.payment_status}: waiting for the delayed payment`, donationId: donation.id };
+    case "checkout.session.async_payment_succeeded":
+      return succeed(trx, env, event, donation);
+    case "checkout.session.async_payment_failed": {
+      const failed = await markDonationUnpaid(trx, donation.id, "failed");
+      return { outcome: "processed", detail: failed ? "delayed payment failed" : `delayed payment failed; donation stays ${donation.status}`, donationId: donation.id };
+    }
+    default: {
+      const expired = await markDonationUnpaid(trx, donation.id, "expired");
+      return { outcome: "processed", detail: expired ? "session expired unpaid" : `session expired; donation stays ${donation.status}`, donationId: donation.id };
+    }
+  }
+}
+
+/** The money is taken: count it once, apply any refunds or disputes that arrived first, send what follows. */
+async function succeed(trx: Database, env: Env, event: Stripe.Event, donation: LedgerDonation): Promise<ProcessResult> {
+  const changed = await markDonationSucceeded(trx, donation.id, event.created);
+  if (!changed) return { outcome: "processed", detail: "already succeeded", donationId: donation.id };
+  donation.status = "succeeded";
+  await refreshPaymentTotals(trx, donation);
+  const mailed = await queueDonationMail(trx, donation, env.APP_URL);
+  const goal = await settleGoal(trx, donation.needId, env.APP_URL);
+  const notes = [
+    "succeeded",
+    mailed ? "receipt queued" : "receipt NOT queued: the outbox refused the donor's address",
+    donation.refundedAmount > 0 ? `refunded ${donation.refundedAmount} already` : null,
+    goal.funded ? `need funded, ${goal.notified} goal-met emails queued` : null,
+  ];
+  return { outcome: "processed", detail: notes.filter(Boolean).join("; "), donationId: donation.id };
+}
+
+// ---- Refunds, charges, disputes -----------------------------------------------------------
+
+interface PaymentFacts {
+  kind: "charge" | "refund" | "dispute";
+  objectId: string;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+  /** Uppercase ISO code, as donations store it. */
+  currency: string;
+  /** A donation named in the object's metadata (charges carry the PaymentIntent's metadata). */
+  namedDonationId: number | null;
+  store: (trx: Database, paymentIntentId: string) => Promise<boolean>;
+}
+
+function chargeFacts(charge: Stripe.Charge, at: number): PaymentFacts {
+  return {
+    kind: "charge",
+    objectId: charge.id,
+    paymentIntentId: idOf(charge.payment_intent),
+    chargeId: charge.id,
+    currency: charge.currency.toUpperCase(),
+    namedDonationId: donationIdFrom(charge.metadata),
+    async store(trx, paymentIntentId) {
+      let changed = await storeChargeRefundFact(trx, { paymentIntentId, amountRefunded: charge.amount_refunded, at });
+      // NOTE: the pinned API version no longer embeds refunds in the charge; when a charge does
+      // carry them (older versions, expanded objects), they are facts like any other.
+      for (const refund of charge.refunds?.data ?? []) {
+        if (refund.amount > 0) changed = (await storeRefundFact(trx, refundFact(refund, paymentIntentId, at))) || changed;
+      }
+      return changed;
+    },
+  };
+}
+
+function refundFact(refund: Stripe.Refund, paymentIntentId: string, at: number) {
+  return {
+    refundId: refund.id,
+    paymentIntentId,
+    amount: refund.amount,
+    currency: refund.currency.toUpperCase(),
+    status: refund.status ?? "pending",
+    at,
+  };
+}
+
+function refundFacts(refund: Stripe.Refund, at: number): PaymentFacts {
+  const charge = typeof refund.charge === "object" && refund.charge !== null ? refund.charge : null;
+  return {
+    kind: "refund",
+    objectId: refund.id,
+    paymentIntentId: idOf(refund.payment_intent) ?? idOf(charge?.payment_intent),
+    chargeId: idOf(refund.charge),
+    currency: refund.currency.toUpperCase(),
+    namedDonationId: donationIdFrom(charge?.metadata) ?? donationIdFrom(refund.metadata),
+    store: (trx, paymentIntentId) => storeRefundFact(trx, refundFact(refund, paymentIntentId, at)),
+  };
+}
+
+function disputeFacts(dispute: Stripe.Dispute, at: number): PaymentFacts {
+  const charge = typeof dispute.charge === "object" && dispute.charge !== null ? dispute.charge : null;
+  return {
+    kind: "dispute",
+    objectId: dispute.id,
+    paymentIntentId: idOf(dispute.payment_intent) ?? idOf(charge?.payment_intent),
+    chargeId: idOf(dispute.charge),
+    currency: dispute.currency.toUpperCase(),
+    namedDonationId: donationIdFrom(charge?.metadata) ?? donationIdFrom(dispute.metadata),
+    store: (trx, paymentIntentId) =>
+      storeDisputeFact(trx, {
+        disputeId: dispute.id,
+        paymentIntentId,
+        amount: dispute.amount,
+        currency: dispute.currency.toUpperCase(),
+        status: dispute.status,
+        at,
+      }),
+  };
+}
+
+/**
+ * Refunds and disputes are facts about a PaymentIntent. They are stored even before any
+ * donation knows that PaymentIntent (a refund can overtake the completion); the completion
+ * then recomputes from them. When the donation is known, its cached totals are recomputed now.
+ */
+async function handlePaymentFact(trx: Database, env: Env, event: Stripe.Event, facts: PaymentFacts): Promise<ProcessResult> {
+  const paymentIntentId = facts.paymentIntentId;
+  if (!paymentIntentId) return { outcome: "ignored", detail: `${facts.kind} ${facts.objectId} has no PaymentIntent: not a Checkout payment` };
+  await lockPaymentKey(trx, `stripe:pi:${paymentIntentId}`);
+
+  let donation = await lockDonation(trx, { paymentIntentId });
+  if (!donation && facts.namedDonationId !== null) {
+    donation = await lockDonation(trx, { id: facts.namedDonationId });
+    if (!donation) return { outcome: "parked", detail: `${facts.kind} ${facts.objectId} names donation ${facts.namedDonationId}, which does not exist` };
+  }
+  if (donation) {
+    const refusal = accountMismatch(event, donation) ?? (facts.currency !== donation.currency ? `currency ${facts.currency} differs from the donation's ${donation.currency}` : null);
+    if (refusal) return park(donation, refusal);
+    await lockNeed(trx, donation.needId);
+    const attached = await attachPayment(trx, donation, { paymentIntentId, chargeId: facts.chargeId });
+    if (attached) return park(donation, attached);
+  }
+
+  const stored = await facts.store(trx, paymentIntentId);
+  if (!donation) {
+    return {
+      outcome: "processed",
+      detail: `${facts.kind} ${facts.objectId} ${stored ? "stored" : "older than what is stored"}; no donation has PaymentIntent ${paymentIntentId} yet`,
+    };
+  }
+  const changed = await refreshPaymentTotals(trx, donation);
+  // A refund that failed or a dispute that was won can raise the total back over the goal.
+  const goal = changed && donation.status === "succeeded" ? await settleGoal(trx, donation.needId, env.APP_URL) : null;
+  const detail = [
+    `${facts.kind} ${facts.objectId} ${stored ? "stored" : "older than what is stored"}`,
+    changed
+      ? `refunded ${donation.refundedAmount}, disputed ${donation.disputedAmount}${donation.disputeStatus ? ` (${donation.disputeStatus})` : ""}`
+      : "totals unchanged",
+    goal?.funded ? `need funded, ${goal.notified} goal-met emails queued` : null,
+  ];
+  return { outcome: "processed", detail: detail.filter(Boolean).join("; "), donationId: donation.id };
+}
+
+// ---- Connected accounts -------------------------------------------------------------------
+
+async function handleAccountUpdated(trx: Database, event: Stripe.Event, account: Stripe.Account): Promise<ProcessResult> {
+  const applied = await applyAccountSnapshot(trx, {
+    accountId: account.id,
+    chargesEnabled: Boolean(account.charges_enabled),
+    payoutsEnabled: Boolean(account.payouts_enabled),
+    detailsSubmitted: Boolean(account.details_submitted),
+    at: event.created,
+  });
+  return applied
+    ? { outcome: "processed", detail: `account ${account.id}: charges ${account.charges_enabled ? "enabled" : "disabled"}` }
+    : { outcome: "ignored", detail: `account ${account.id}: no organisation holds it, or a newer snapshot is applied` };
+}
+
+// ---- Checks shared by the handlers ----------------------------------------------------------
+
+/**
+ * Donations are direct charges on the organisation's connected account, so their events come
+ * from that account. An event from another account about our payment is not to be trusted.
+ */
+function accountMismatch(event: Stripe.Event, donation: LedgerDonation): string | null {
+  if (donation.accountId === null) return null;
+  const account = event.account ?? null;
+  return account === donation.accountId ? null : `event from account ${account ?? "(platform)"}, but the donation was charged on ${donation.accountId}`;
+}
+
+/** Records the PaymentIntent (and charge, session) on the donation; a reason to park if they disagree. */
+async function attachPayment(
+  trx: Database,
+  donation: LedgerDonation,
+  ids: { checkoutSessionId?: string; paymentIntentId: string | null; chargeId?: string | null },
+): Promise<string | null> {
+  const { paymentIntentId } = ids;
+  if (paymentIntentId && donation.paymentIntentId !== null && donation.paymentIntentId !== paymentIntentId) {
+    return `PaymentIntent ${paymentIntentId} differs from the donation's ${donation.paymentIntentId}`;
+  }
+  const learns = paymentIntentId !== null && donation.paymentIntentId === null;
+  if (learns && (await paymentIntentTaken(trx, paymentIntentId, donation.id))) {
+    return `PaymentIntent ${paymentIntentId} already belongs to another donation`;
+  }
+  await attachStripeIds(trx, donation.id, {
+    checkoutSessionId: ids.checkoutSessionId,
+    paymentIntentId: learns ? paymentIntentId : null,
+    chargeId: donation.chargeId === null ? ids.chargeId : null,
+  });
+  if (learns) {
+    donation.paymentIntentId = paymentIntentId;
+    // Refunds or disputes that overtook this moment were stored by PaymentIntent: apply them.
+    await refreshPaymentTotals(trx, donation);
+  }
+  if (ids.checkoutSessionId && donation.checkoutSessionId === null) donation.checkoutSessionId = ids.checkoutSessionId;
+  return null;
+}
+
+function park(donation: LedgerDonation, detail: string): ProcessResult {
+  return { outcome: "parked", detail, donationId: donation.id };
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (typeof value === "string") return value || null;
+  return value?.id ?? null;
+}
+
+/** The donation id we put in metadata, if it is one: digits only, a safe positive integer. */
+function donationIdFrom(metadata: Record<string, string | null | undefined> | null | undefined): number | null {
+  const raw = metadata?.donation_id;
+  if (typeof raw !== "string" || !/^[1-9]\d{0,15}$/.test(raw)) return null;
+  const id = Number(raw);
+  return Number.isSafeInteger(id) ? id : null;
+}
