@@ -20,6 +20,12 @@ export function OrgNav({ slug, name }: { slug: string; name: string }) {
         <li>
           <NavLink to={`${base}/members`}>{t("org.nav.members")}</NavLink>
         </li>
+        <li>
+          <NavLink to={`${base}/payments`}>{t("payments.nav.payments")}</NavLink>
+        </li>
+        <li>
+          <NavLink to={`${base}/donations`}>{t("payments.nav.donations")}</NavLink>
+        </li>
       </ul>
     </nav>
   );

@@ -231,6 +231,7 @@ export const RULE_MESSAGES: Record<NeedRuleCode, MessageKey> = {
   cannot_move: "needs.rule.cannotMove",
   slug_taken: "needs.error.slugTaken",
   currency_locked: "needs.rule.currencyLocked",
+  payments_not_ready: "payments.rule.notReady",
 };
 
 export { CURRENCY_CODES };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { hashPassword } from "~/auth/passwords.server";
 import type { Database } from "~/db.server";
@@ -6,6 +7,14 @@ import { DEMO_ORGANISER, type DemoOrganisation, type DemoOrganiser } from "../..
 const DAY_MS = 86_400_000;
 // Any constant works; it only has to be the same in every process that seeds.
 const SEED_LOCK_KEY = 7_246_001;
+
+/**
+ * A demo organisation's connected account: shaped like demoId("acct") but derived from the
+ * slug, so every seeding of the same demo world names the same account.
+ */
+export function demoAccountId(slug: string): string {
+  return `acct_demo_${createHash("sha256").update(`demo-account:${slug}`).digest("hex").slice(0, 24)}`;
+}
 
 const daysFrom = (now: Date, days: number) => new Date(now.getTime() + days * DAY_MS);
 const isoDate = (date: Date) => date.toISOString().slice(0, 10);
@@ -51,7 +60,11 @@ export async function seedDemoContent(
           about: org.about,
           region: org.region,
           website: org.website,
+          // Onboarded (with demo payments), so the demo needs are live and take demo donations.
+          stripe_account_id: demoAccountId(org.slug),
           charges_enabled: true,
+          payouts_enabled: true,
+          details_submitted: true,
         })
         .onConflict((oc) => oc.column("slug").doNothing())
         .returning("id")

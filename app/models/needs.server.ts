@@ -22,19 +22,19 @@ export const COMPLETED_STATUSES: NeedStatus[] = ["funded", "purchased", "deliver
  * Money that counts toward a goal, per donation: succeeded, less refunds, less disputed
  * money until the dispute is won (design.md, money rules). Fee cover never counts.
  */
-const COUNTED = sql<number>`(CASE WHEN d.status = 'succeeded'
+export const COUNTED = sql<number>`(CASE WHEN d.status = 'succeeded'
   THEN greatest(d.amount - d.refunded_amount
     - CASE WHEN d.dispute_status IS NULL OR d.dispute_status = 'won' THEN 0 ELSE d.disputed_amount END, 0)
   ELSE 0 END)`;
 
-function raisedOf(eb: ExpressionBuilder<DB, "needs">) {
+export function raisedOf(eb: ExpressionBuilder<DB, "needs">) {
   return eb
     .selectFrom("donations as d")
     .whereRef("d.need_id", "=", "needs.id")
     .select(sql<number>`coalesce(sum(${COUNTED}), 0)::bigint`.as("v"));
 }
 
-function backersOf(eb: ExpressionBuilder<DB, "needs">) {
+export function backersOf(eb: ExpressionBuilder<DB, "needs">) {
   return eb
     .selectFrom("donations as d")
     .whereRef("d.need_id", "=", "needs.id")
@@ -42,7 +42,7 @@ function backersOf(eb: ExpressionBuilder<DB, "needs">) {
     .select(sql<number>`count(DISTINCT lower(d.donor_email))::bigint`.as("v"));
 }
 
-function goalOfNeed(eb: ExpressionBuilder<DB, "needs">) {
+export function goalOfNeed(eb: ExpressionBuilder<DB, "needs">) {
   return eb
     .selectFrom("items as i")
     .whereRef("i.need_id", "=", "needs.id")
@@ -414,7 +414,8 @@ export type NeedRuleCode =
   | "already_substituted"
   | "cannot_move"
   | "slug_taken"
-  | "currency_locked";
+  | "currency_locked"
+  | "payments_not_ready";
 
 /** A change the rules refuse. Thrown inside the transaction, so nothing of it is written. */
 export class NeedRuleError extends Error {
@@ -699,7 +700,8 @@ export async function applyTransition(
 /**
  * An organiser's (or the system's) lifecycle step. `from` is the status the organiser saw:
  * if the need has moved on since, the step is refused as a conflict rather than applied to
- * a state nobody looked at. Publishing needs at least one item that counts toward the goal.
+ * a state nobody looked at. Publishing needs at least one item that counts toward the goal,
+ * and an organisation whose Stripe account can accept charges.
  */
 export async function transitionNeed(
   db: Database,
@@ -726,6 +728,14 @@ export async function transitionNeed(
         .limit(1)
         .executeTakeFirst();
       if (!item) throw new NeedRuleError("no_items");
+      // A live need takes donations, which are direct charges on the organisation's own
+      // Stripe account (issue 5): publishing waits until Stripe lets that account take charges.
+      const organisation = await trx
+        .selectFrom("organisations")
+        .where("id", "=", input.organisationId)
+        .select("charges_enabled")
+        .executeTakeFirst();
+      if (!organisation?.charges_enabled) throw new NeedRuleError("payments_not_ready");
     }
     return { from, to: input.to };
   });

@@ -30,6 +30,7 @@ import {
   updateNeedDetails,
 } from "~/models/needs.server";
 import type { NeedStatus } from "~/models/schema";
+import { getPaymentsStatus } from "~/models/stripe-accounts.server";
 import { formatMoney, isCurrency, type Currency } from "~/money";
 import { canAddItems, canChangeItems, canEditDetails, canEditIdentity, canSubstituteItems, NEED_STATUSES, nextStatuses } from "~/need-lifecycle";
 import { today } from "~/need-page.server";
@@ -63,7 +64,7 @@ async function loadNeed(request: Request, params: LoaderFunctionArgs["params"], 
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { organisation, need } = await loadNeed(request, params, context);
-  const hasDonations = await needHasDonations(context.db, need.id);
+  const [hasDonations, payments] = await Promise.all([needHasDonations(context.db, need.id), getPaymentsStatus(context.db, organisation.id)]);
   const notice = new URL(request.url).searchParams.get("notice");
   return {
     title: `${need.title} · ${organisation.name}`,
@@ -91,6 +92,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       substitute: canSubstituteItems(need.status),
     },
     hasDonations,
+    // Publishing is refused until the organisation's Stripe account can take charges: say so up front.
+    paymentsReady: payments?.chargesEnabled ?? false,
     nextSteps: nextStatuses(need.status, "organiser"),
     notice: notice && Object.hasOwn(NOTICES, notice) ? NOTICES[notice as keyof typeof NOTICES] : null,
   };
@@ -175,7 +178,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   } catch (error) {
     if (error instanceof NeedRuleError) {
       // Refused by the rules (or lost a race): nothing was written; say why, in the page's language.
-      return data<EditFailure>({ form: intent, errors: {}, values: {}, formError: { key: RULE_MESSAGES[error.code] } }, { status: 409 });
+      // Payments not set up is a precondition the organiser must fix first, not a conflict.
+      const status = error.code === "payments_not_ready" ? 400 : 409;
+      return data<EditFailure>({ form: intent, errors: {}, values: {}, formError: { key: RULE_MESSAGES[error.code] } }, { status });
     }
     throw error;
   }
@@ -191,7 +196,7 @@ const ACTION_LABELS: Partial<Record<NeedStatus, [MessageKey, MessageKey]>> = {
 };
 
 export default function EditNeed() {
-  const { organisation, need, isPublic, can, hasDonations, nextSteps, notice } = useLoaderData<typeof loader>();
+  const { organisation, need, isPublic, can, hasDonations, paymentsReady, nextSteps, notice } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>() as EditFailure | undefined;
   const t = useT();
   const locale = useLocale();
@@ -237,6 +242,11 @@ export default function EditNeed() {
         </p>
       ) : null}
       <ErrorSummary errors={failure?.errors} labels={summaryLabels} formError={failure?.formError} />
+      {failure?.formError?.key === "payments.rule.notReady" ? (
+        <p>
+          <Link to={`/dashboard/${organisation.slug}/payments`}>{t("payments.publish.link")}</Link>
+        </p>
+      ) : null}
       <p className="row-links">
         <Link to={`${base}/preview`}>{t("needs.edit.previewLink")}</Link>
         {isPublic ? <Link to={`/needs/${need.slug}`}>{t("needs.edit.publicLink")}</Link> : null}
@@ -246,6 +256,11 @@ export default function EditNeed() {
         <h2 id="lifecycle">{t("needs.lifecycle.title")}</h2>
         {need.status === "live" ? <p>{t("needs.lifecycle.fundedAuto")}</p> : null}
         {nextSteps.length === 0 ? <p>{t("needs.lifecycle.none", { status: t(`need.status.${need.status}`) })}</p> : null}
+        {nextSteps.includes("live") && !paymentsReady ? (
+          <p className="notice-info" id="payments-not-ready">
+            {t("payments.publish.notice")} <Link to={`/dashboard/${organisation.slug}/payments`}>{t("payments.publish.link")}</Link>
+          </p>
+        ) : null}
         <div className="lifecycle-actions">
           {nextSteps.map((to) => {
             const [label, hint] = ACTION_LABELS[to] ?? ["needs.rule.illegalTransition", "needs.rule.illegalTransition"];
@@ -254,7 +269,8 @@ export default function EditNeed() {
                 <input type="hidden" name="intent" value="transition" />
                 <input type="hidden" name="from" value={need.status} />
                 <input type="hidden" name="to" value={to} />
-                <button type="submit" className={to === "cancelled" ? "danger-button" : "primary-button"} aria-describedby={`hint-${to}`}>
+                <button type="submit" className={to === "cancelled" ? "danger-button" : "primary-button"} aria-describedby={to === "live" && !paymentsReady ? `hint-${to} payments-not-ready` : `hint-${to}`}
+                >
                   {t(label)}
                 </button>
                 <p id={`hint-${to}`} className="hint">

@@ -10,8 +10,9 @@ export function createNonce(): string {
 
 /**
  * The Content Security Policy, enforcing. Scripts run only with this response's nonce;
- * no inline styles, no third-party origins, no framing. Stripe Checkout is reached by a
- * redirect after a form post, which `form-action` has to allow.
+ * no inline styles, no third-party origins, no framing. Stripe Checkout and Stripe's Connect
+ * onboarding are reached by a redirect after a form post, which `form-action` has to allow
+ * (Chromium checks the redirect's target against it too).
  */
 export function contentSecurityPolicy(nonce: string, env: Pick<Env, "NODE_ENV">): string {
   const devSocket = env.NODE_ENV === "development" ? " ws://localhost:* ws://127.0.0.1:*" : "";
@@ -22,7 +23,7 @@ export function contentSecurityPolicy(nonce: string, env: Pick<Env, "NODE_ENV">)
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src 'self'${devSocket}`,
-    "form-action 'self' https://checkout.stripe.com",
+    "form-action 'self' https://checkout.stripe.com https://connect.stripe.com",
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "object-src 'none'",

@@ -99,6 +99,25 @@ describe("an organiser publishes an itemised need", () => {
     await page.waitForURL(`**/dashboard/${ORG_SLUG}/needs/${NEED_SLUG}`);
   });
 
+  it("connects the organisation's Stripe account first (demo onboarding)", async () => {
+    await page.getByText("Before this need can be published").waitFor();
+    await page.getByRole("link", { name: "Set up payments" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}/payments`);
+    await page.getByText("Not connected").waitFor();
+    await screenshot(page, "payments-not-connected");
+    await page.getByRole("button", { name: "Connect with Stripe" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}/payments/demo-onboarding`);
+    await page.getByRole("heading", { level: 1, name: "Demo Stripe onboarding — no real money" }).waitFor();
+    await screenshot(page, "payments-demo-onboarding");
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole("button", { name: "Complete onboarding" }).click();
+    await page.waitForURL(`**/dashboard/${ORG_SLUG}/payments?notice=completed`);
+    await page.getByText("Ready to accept donations").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, "payments-ready");
+    await page.goto(`/dashboard/${ORG_SLUG}/needs/${NEED_SLUG}`);
+  });
+
   it("publishes it", async () => {
     await page.getByRole("button", { name: "Publish" }).click();
     await page.waitForURL(`**/needs/${NEED_SLUG}?notice=status`);

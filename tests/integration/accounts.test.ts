@@ -4,7 +4,7 @@ import { hashToken } from "~/auth/tokens.server";
 import { LIMITS } from "~/auth/throttle.server";
 import { createDatabase, type Database } from "~/db.server";
 import { client, createTestUser, loggedIn, stableHtml } from "../support/accounts";
-import { startTestApp, type TestApp } from "../support/app";
+import { PRODUCTION_ENV, startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -208,7 +208,7 @@ describe("session expiry", () => {
 
 describe("production cookies", () => {
   it("uses the __Host- prefix and Secure in production", async () => {
-    const prod = await startTestApp(db, { NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://tomoni.example", RESEND_API_KEY: "re_test_key", TRUST_PROXY: "1" });
+    const prod = await startTestApp(db, { ...PRODUCTION_ENV, TRUST_PROXY: "1" });
     try {
       const user = await createTestUser(db);
       const c = client(prod);

@@ -3,7 +3,7 @@ import { EMAIL_HTML_CSP } from "~/email/devmail.server";
 import { renderEmail } from "~/email/render.server";
 import type { Locale } from "~/locales";
 import { deliverToMailbox } from "~/models/mailbox.server";
-import { startTestApp, type TestApp } from "../support/app";
+import { PRODUCTION_ENV, startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -137,7 +137,7 @@ describe("template previews", () => {
 
 describe("in production", () => {
   it("does not exist", async () => {
-    const prod = await startTestApp(database.db, { NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://tomoni.example", RESEND_API_KEY: "re_test_key" });
+    const prod = await startTestApp(database.db, PRODUCTION_ENV);
     try {
       for (const path of ["/dev/mail", `/dev/mail/${ids.en}`, `/dev/mail/${ids.en}/html`, "/dev/mail/previews/test"]) {
         const res = await fetch(`${prod.url}${path}`);

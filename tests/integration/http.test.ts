@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ORGANISATIONS } from "../../db/demo-content";
 import { createDatabase } from "~/db.server";
 import { seedDemoContent } from "~/models/demo.server";
-import { startTestApp, type TestApp } from "../support/app";
+import { PRODUCTION_ENV, startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -95,6 +95,8 @@ describe("security headers", () => {
       expect(nonce).toBeTruthy();
       expect(csp).not.toContain("unsafe-inline");
       expect(csp).toContain("frame-ancestors 'none'");
+      // Donate and connect forms redirect to Stripe; Chromium checks those redirects against form-action.
+      expect(csp).toContain("form-action 'self' https://checkout.stripe.com https://connect.stripe.com");
       const html = await res.text();
       const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
       expect(scripts.length).toBeGreaterThan(0);
@@ -125,14 +127,7 @@ describe("security headers", () => {
   });
 
   it("adds HSTS in production", async () => {
-    const prod = await startTestApp(database.db, {
-      NODE_ENV: "production",
-      SESSION_SECRET: "s".repeat(40),
-      APP_URL: "https://tomoni.example",
-      RESEND_API_KEY: "re_test_key",
-      STRIPE_SECRET_KEY: "sk_test_key",
-      STRIPE_WEBHOOK_SECRET: "whsec_test",
-    });
+    const prod = await startTestApp(database.db, PRODUCTION_ENV);
     try {
       const res = await fetch(`${prod.url}/healthz`);
       expect(res.headers.get("strict-transport-security")).toContain("max-age=");

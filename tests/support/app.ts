@@ -26,3 +26,13 @@ export async function startTestApp(db: Database, env: Record<string, string> = {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The smallest configuration production accepts (real Stripe keys are never used: msw or no calls). */
+export const PRODUCTION_ENV: Record<string, string> = {
+  NODE_ENV: "production",
+  SESSION_SECRET: "s".repeat(40),
+  APP_URL: "https://tomoni.example",
+  RESEND_API_KEY: "re_test_key",
+  STRIPE_SECRET_KEY: "sk_test_key",
+  STRIPE_WEBHOOK_SECRET: "whsec_test",
+};

@@ -23,10 +23,14 @@ export async function sessionCookie(db: Database, userId: number): Promise<strin
   return `tomoni_session=${token}`;
 }
 
-/** A user who is a member (owner by default) of a new organisation, logged in. */
+/**
+ * A user who is a member (owner by default) of a new organisation, logged in. The new
+ * organisation has a connected Stripe account that can take charges (publishing needs it),
+ * unless `chargesEnabled: false` asks for one that has not connected Stripe at all.
+ */
 export async function createOrganiser(
   db: Database,
-  options: { orgSlug?: string; orgName?: string; role?: MemberRole; organisationId?: number } = {},
+  options: { orgSlug?: string; orgName?: string; role?: MemberRole; organisationId?: number; chargesEnabled?: boolean } = {},
 ): Promise<Organiser> {
   const n = unique();
   const user = await db
@@ -37,9 +41,18 @@ export async function createOrganiser(
   let organisationId = options.organisationId;
   let orgSlug = options.orgSlug ?? `org-${n}`;
   if (organisationId === undefined) {
+    const connected = options.chargesEnabled !== false;
     const org = await db
       .insertInto("organisations")
-      .values({ slug: orgSlug, name: options.orgName ?? `Organisation ${n}`, region: "Osaka" })
+      .values({
+        slug: orgSlug,
+        name: options.orgName ?? `Organisation ${n}`,
+        region: "Osaka",
+        stripe_account_id: connected ? `acct_test_${n.replace(/-/g, "_")}` : null,
+        charges_enabled: connected,
+        payouts_enabled: connected,
+        details_submitted: connected,
+      })
       .returning(["id", "slug"])
       .executeTakeFirstOrThrow();
     organisationId = org.id;
