@@ -19,17 +19,26 @@ import { getUser } from "~/auth/session.server";
 import { requestLocale } from "~/locales";
 import accountsStyles from "~/styles/accounts.css";
 import styles from "~/styles/app.css";
+import donationsStyles from "~/styles/donations.css";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: styles },
   { rel: "stylesheet", href: accountsStyles },
+  // For the demo-payments banner, which may be on any page.
+  { rel: "stylesheet", href: donationsStyles },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getUser(request, context);
   // Only what the header shows: the root's data reaches every page.
-  return { locale: requestLocale(request), user: user ? { email: user.email } : null };
+  return {
+    locale: requestLocale(request),
+    user: user ? { email: user.email } : null,
+    // A production site running demo payments says so on every page: nobody should think
+    // a demo gift was real (DEMO_PAYMENTS=1 is an explicit choice; env.server.ts).
+    demoPaymentsBanner: context.env.isProduction && context.env.DEMO_PAYMENTS === true,
+  };
 }
 
 /** Log in, or dashboard and log out: a plain form post, so it works without JavaScript. */
@@ -55,6 +64,17 @@ function AccountNav() {
   );
 }
 
+function DemoPaymentsBanner() {
+  const t = useT();
+  const data = useRouteLoaderData<typeof loader>("root");
+  if (!data?.demoPaymentsBanner) return null;
+  return (
+    <p className="demo-banner" role="note">
+      {t("donate.banner")}
+    </p>
+  );
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const locale = useLocale();
   const t = useT();
@@ -71,6 +91,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <a className="skip-link" href="#main">
           {t("nav.skip")}
         </a>
+        <DemoPaymentsBanner />
         <header className="site-header">
           <Link to="/" className="brand">
             {t("app.name")}

@@ -1,11 +1,14 @@
 import { Link } from "@remix-run/react";
 import { formatDate } from "~/locales";
 import type { NeedDetail } from "~/models/needs.server";
+import type { Supporter } from "~/models/supporters.server";
 import { formatMoney } from "~/money";
+import { DonateForm, type DonateFormData, type DonateFormResult } from "./DonateForm";
 import { useLocale, useT } from "./i18n";
 import { Markdown } from "./Markdown";
 import { NeedProgress } from "./NeedProgress";
 import { ShareLinks } from "./ShareLinks";
+import { Supporters } from "./Supporters";
 
 /** A need as visitors see it; story and update bodies are already sanitised HTML. */
 export type NeedViewData = Omit<NeedDetail, "publishedAt" | "updates"> & {
@@ -17,7 +20,21 @@ export type NeedViewData = Omit<NeedDetail, "publishedAt" | "updates"> & {
  * The public need page. The organisers' preview renders this same component with the same
  * data, so a draft looks exactly as it will once published.
  */
-export function NeedView({ need, today, pageUrl }: { need: NeedViewData; today: string; pageUrl: string }) {
+export function NeedView({
+  need,
+  today,
+  pageUrl,
+  donate,
+  supporters,
+}: {
+  need: NeedViewData;
+  today: string;
+  pageUrl: string;
+  /** The public page's donate form; absent in the organisers' preview. */
+  donate?: { accepting: boolean; form: DonateFormData; result?: DonateFormResult };
+  /** Who gave (public names only); absent in the organisers' preview. */
+  supporters?: Supporter[];
+}) {
   const t = useT();
   const locale = useLocale();
   const money = (minor: number) => formatMoney(minor, need.currency, locale);
@@ -42,14 +59,20 @@ export function NeedView({ need, today, pageUrl }: { need: NeedViewData; today: 
 
       <section aria-labelledby="donate" className="donate-area">
         <h2 id="donate">{t("needs.donate.title")}</h2>
-        {/* The donations issue fills this region with the donation form. */}
-        <p>
-          {need.status === "live"
-            ? t("needs.donate.soon", { organisation: need.organisation.name })
-            : need.status === "draft"
-              ? t("needs.donate.draft")
-              : t("needs.donate.closed")}
-        </p>
+        {need.status === "live" && donate?.accepting ? (
+          <DonateForm data={donate.form} result={donate.result} />
+        ) : (
+          <p>
+            {need.status === "live"
+              ? // The organisers' preview has no form; a live need whose account cannot take charges says so.
+                donate
+                ? t("donate.unavailable", { organisation: need.organisation.name })
+                : t("needs.donate.soon", { organisation: need.organisation.name })
+              : need.status === "draft"
+                ? t("needs.donate.draft")
+                : t("needs.donate.closed")}
+          </p>
+        )}
       </section>
 
       <section aria-labelledby="items">
@@ -100,6 +123,8 @@ export function NeedView({ need, today, pageUrl }: { need: NeedViewData; today: 
           <Markdown html={need.story} />
         </section>
       ) : null}
+
+      {supporters ? <Supporters supporters={supporters} /> : null}
 
       <section aria-labelledby="updates">
         <h2 id="updates">{t("need.updates")}</h2>

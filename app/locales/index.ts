@@ -1,17 +1,28 @@
 import { accountsEn, accountsJa } from "./accounts";
 import { en } from "./en";
 import { ja } from "./ja";
+import { connectEn, connectJa } from "./connect";
+import { donationsEn, donationsJa } from "./donations";
+import { donationsDashboardEn, donationsDashboardJa } from "./donations-dashboard";
 import { needsEn, needsJa } from "./needs";
+import { supportersEn, supportersJa } from "./supporters";
 
-export type MessageKey = keyof typeof en | keyof typeof accountsEn | keyof typeof needsEn;
+export type MessageKey =
+  | keyof typeof en
+  | keyof typeof accountsEn
+  | keyof typeof needsEn
+  | keyof typeof donationsEn
+  | keyof typeof connectEn
+  | keyof typeof donationsDashboardEn
+  | keyof typeof supportersEn;
 export const LOCALES = ["en", "ja"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "en";
 export const LOCALE_COOKIE = "lang";
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = {
-  en: { ...en, ...accountsEn, ...needsEn },
-  ja: { ...ja, ...accountsJa, ...needsJa },
+  en: { ...en, ...accountsEn, ...needsEn, ...donationsEn, ...connectEn, ...donationsDashboardEn, ...supportersEn },
+  ja: { ...ja, ...accountsJa, ...needsJa, ...donationsJa, ...connectJa, ...donationsDashboardJa, ...supportersJa },
 };
 
 export function isLocale(value: unknown): value is Locale {
