@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
  * PGlite data directory, or a new PostgreSQL database when TEST_DATABASE_URL is set.
  * The port is chosen first so APP_URL (Open Graph and share links) names the real address.
  */
-export async function startE2EServer(): Promise<E2EServer> {
+export async function startE2EServer(options: { emailWorker?: boolean } = {}): Promise<E2EServer> {
   const port = await freePort();
   let database: TestDatabase | undefined;
   let dataDir: string | undefined;
@@ -54,7 +54,10 @@ export async function startE2EServer(): Promise<E2EServer> {
     APP_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: "silent",
     DEMO_CONTENT: "1",
-    EMAIL_WORKER: "off",
+    // The worker delivers to the local mailbox when a test reads it; otherwise it stays off.
+    EMAIL_WORKER: options.emailWorker ? "inline" : "off",
+    EMAIL_POLL_MS: "100",
+    EMAIL_RATE_PER_SECOND: "50",
     ...(database?.url ? { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "5" } : { DATA_DIR: dataDir }),
   });
   let running: RunningServer;
