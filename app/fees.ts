@@ -6,8 +6,10 @@ import type { Currency } from "./money";
  * donate form shows the same number in the browser that the server puts on the Checkout line.
  *
  * Rates are Stripe's standard pricing for a domestic card in the country whose currency it
- * is, from Stripe's public pricing pages (https://stripe.com/pricing, and /jp/pricing,
- * /gb/pricing, /ie/pricing, /au/pricing, /ca/pricing), checked November 2026:
+ * is (https://stripe.com/pricing, and /jp/pricing, /gb/pricing, /ie/pricing, /au/pricing,
+ * /ca/pricing). NOTE: the JPY rate is Stripe Japan's published standard rate; the others were
+ * taken from secondary sources while those pages could not be opened here, and must be checked
+ * against Stripe's pages before an organisation in that currency goes live:
  *
  *   JPY  3.6%            Stripe Japan, domestic cards (no fixed part)
  *   USD  2.9% + $0.30    Stripe US, domestic cards
