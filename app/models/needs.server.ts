@@ -689,6 +689,10 @@ export async function applyTransition(
       updated_at: sql`now()`,
       ...(to === "live" ? { published_at: sql`coalesce(published_at, now())` } : {}),
       ...(to === "funded" ? { funded_at: sql`coalesce(funded_at, now())` } : {}),
+      // When each later step happened, for the need's timeline (the first time counts).
+      ...(to === "purchased" ? { purchased_at: sql`coalesce(purchased_at, now())` } : {}),
+      ...(to === "delivered" ? { delivered_at: sql`coalesce(delivered_at, now())` } : {}),
+      ...(to === "closed" ? { closed_at: sql`coalesce(closed_at, now())` } : {}),
     })
     .where("id", "=", needId)
     .where("status", "=", from)

@@ -62,6 +62,9 @@ export interface NeedsTable {
   status: Generated<NeedStatus>;
   published_at: NullableTimestamp;
   funded_at: NullableTimestamp;
+  purchased_at: NullableTimestamp;
+  delivered_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -168,6 +171,8 @@ export interface UpdatesTable {
   published_at: NullableTimestamp;
   lifecycle_step: LifecycleStep | null;
   spend_note: Generated<string>;
+  author_id: number | null;
+  consent_confirmed: Generated<boolean>;
   created_at: Timestamp;
   edited_at: NullableTimestamp;
   deleted_at: NullableTimestamp;

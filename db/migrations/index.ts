@@ -3,6 +3,7 @@ import * as foundation from "./20261122_0001_foundation";
 import * as email from "./20261122_0002_email";
 import * as accounts from "./20261122_0003_accounts";
 import * as payments from "./20261122_0004_payments";
+import * as updates from "./20261122_0005_updates";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "20261122_0002_email": email,
   "20261122_0003_accounts": accounts,
   "20261122_0004_payments": payments,
+  "20261122_0005_updates": updates,
 };
