@@ -225,6 +225,19 @@ const refundRank = (status: ReturnType<typeof sql.ref>) =>
   sql`CASE ${status} WHEN 'failed' THEN 2 WHEN 'canceled' THEN 2 WHEN 'succeeded' THEN 1 ELSE 0 END`;
 const DISPUTE_FINAL = `('won', 'lost', 'warning_closed', 'prevented')`;
 
+/** The columns payment_refunds and payment_disputes share, as a fact states them. */
+function factColumns(fact: { paymentIntentId: string; amount: number; currency: string; status: string; at: number }) {
+  return { payment_intent_id: fact.paymentIntentId, amount: fact.amount, currency: fact.currency, status: fact.status, status_at: fact.at };
+}
+
+/** A newer statement of a refund or dispute replaces what is stored (the caller's WHERE says when). */
+const FACT_UPDATE = {
+  amount: sql<number>`excluded.amount`,
+  status: sql<string>`excluded.status`,
+  status_at: sql<number>`excluded.status_at`,
+  updated_at: sql<Date>`now()`,
+};
+
 export interface RefundFact {
   refundId: string;
   paymentIntentId: string;
@@ -240,21 +253,12 @@ export async function storeRefundFact(trx: Database, fact: RefundFact): Promise<
     .insertInto("payment_refunds")
     .values({
       stripe_refund_id: fact.refundId,
-      payment_intent_id: fact.paymentIntentId,
-      amount: fact.amount,
-      currency: fact.currency,
-      status: fact.status,
-      status_at: fact.at,
+      ...factColumns(fact),
     })
     .onConflict((oc) =>
       oc
         .column("stripe_refund_id")
-        .doUpdateSet({
-          amount: sql`excluded.amount`,
-          status: sql`excluded.status`,
-          status_at: sql`excluded.status_at`,
-          updated_at: sql`now()`,
-        })
+        .doUpdateSet(FACT_UPDATE)
         .where(
           sql<boolean>`payment_refunds.status_at < excluded.status_at
             OR (payment_refunds.status_at = excluded.status_at AND ${refundRank(sql.ref("payment_refunds.status"))} < ${refundRank(sql.ref("excluded.status"))})`,
@@ -301,16 +305,12 @@ export async function storeDisputeFact(trx: Database, fact: DisputeFact): Promis
     .insertInto("payment_disputes")
     .values({
       stripe_dispute_id: fact.disputeId,
-      payment_intent_id: fact.paymentIntentId,
-      amount: fact.amount,
-      currency: fact.currency,
-      status: fact.status,
-      status_at: fact.at,
+      ...factColumns(fact),
     })
     .onConflict((oc) =>
       oc
         .column("stripe_dispute_id")
-        .doUpdateSet({ amount: sql`excluded.amount`, status: sql`excluded.status`, status_at: sql`excluded.status_at`, updated_at: sql`now()` })
+        .doUpdateSet(FACT_UPDATE)
         .where(
           sql<boolean>`payment_disputes.status_at < excluded.status_at
             OR (payment_disputes.status_at = excluded.status_at

@@ -143,6 +143,10 @@ export async function processStripeEvent(db: Database, env: Env, event: Stripe.E
 }
 
 async function handle(trx: Database, env: Env, event: Stripe.Event & { type: HandledType }): Promise<ProcessResult> {
+  // Signed, yet not the object Stripe documents: failing (500) would only make Stripe retry it
+  // for days; parked, it is recorded once for someone to look at, and nothing is counted.
+  const malformed = malformedObject(event.type, event.data.object as unknown as Record<string, unknown>);
+  if (malformed) return { outcome: "parked", detail: `malformed ${event.type} object: ${malformed}` };
   switch (event.type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
@@ -164,6 +168,62 @@ async function handle(trx: Database, env: Env, event: Stripe.Event & { type: Han
       return handlePaymentFact(trx, env, event, disputeFacts(event.data.object as Stripe.Dispute, event.created));
     case "account.updated":
       return handleAccountUpdated(trx, event, event.data.object as Stripe.Account);
+  }
+}
+
+// ---- The object's shape -------------------------------------------------------------------
+
+const isId = (value: unknown) => typeof value === "string" && value.length > 0 && value.length <= 255;
+const isMinor = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+const isCurrencyCode = (value: unknown) => typeof value === "string" && /^[A-Za-z]{3}$/.test(value);
+const isRef = (value: unknown) => value === null || value === undefined || isId(value) || (typeof value === "object" && isId((value as { id?: unknown }).id));
+
+/**
+ * What the handlers read from each object, checked before any of it reaches SQL: ids are
+ * text, amounts whole non-negative minor units (a refund's positive), currencies ISO codes.
+ * Returns why the object cannot be used, or null.
+ */
+function malformedObject(type: HandledType, object: Record<string, unknown>): string | null {
+  if (!isId(object.id)) return "no id";
+  switch (type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded":
+    case "checkout.session.async_payment_failed":
+    case "checkout.session.expired":
+      if (object.amount_total !== null && object.amount_total !== undefined && !isMinor(object.amount_total)) return "amount_total is not whole minor units";
+      if (object.currency !== null && object.currency !== undefined && !isCurrencyCode(object.currency)) return "currency is not an ISO code";
+      return isRef(object.payment_intent) ? null : "payment_intent is not an id";
+    case "charge.refunded": {
+      if (!isCurrencyCode(object.currency)) return "currency is not an ISO code";
+      if (!isMinor(object.amount_refunded)) return "amount_refunded is not whole minor units";
+      if (!isRef(object.payment_intent)) return "payment_intent is not an id";
+      const refunds = (object.refunds as { data?: unknown } | null | undefined)?.data ?? [];
+      if (!Array.isArray(refunds)) return "refunds is not a list";
+      for (const refund of refunds as Record<string, unknown>[]) {
+        const problem = typeof refund === "object" && refund !== null ? malformedObject("refund.updated", refund) : "not an object";
+        if (problem) return `embedded refund: ${problem}`;
+      }
+      return null;
+    }
+    case "charge.refund.updated":
+    case "refund.created":
+    case "refund.updated":
+    case "refund.failed":
+      if (!isCurrencyCode(object.currency)) return "currency is not an ISO code";
+      if (!isMinor(object.amount) || object.amount === 0) return "amount is not a positive whole number of minor units";
+      if (object.status !== null && object.status !== undefined && typeof object.status !== "string") return "status is not text";
+      return isRef(object.payment_intent) && isRef(object.charge) ? null : "payment_intent or charge is not an id";
+    case "charge.dispute.created":
+    case "charge.dispute.updated":
+    case "charge.dispute.closed":
+    case "charge.dispute.funds_withdrawn":
+    case "charge.dispute.funds_reinstated":
+      if (!isCurrencyCode(object.currency)) return "currency is not an ISO code";
+      if (!isMinor(object.amount)) return "amount is not whole minor units";
+      if (typeof object.status !== "string") return "status is not text";
+      return isRef(object.payment_intent) && isRef(object.charge) ? null : "payment_intent or charge is not an id";
+    case "account.updated":
+      return null;
   }
 }
 

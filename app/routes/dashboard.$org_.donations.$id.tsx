@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/membership.server";
 import { ErrorSummary, Field, Notice } from "~/components/forms";
+import { DonationsTable, useDashboardDateTime } from "~/components/DonationsTable";
 import { useLocale, useT } from "~/components/i18n";
 import { OrgNav } from "~/components/OrgNav";
 import { formFields } from "~/forms/parse.server";
@@ -112,26 +113,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/dashboard/${organisation.slug}/donations/${id}?notice=${notice}`, { status: 303 });
 }
 
-function useDateTime() {
-  const locale = useLocale();
-  const format = new Intl.DateTimeFormat(locale, {
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: "Asia/Tokyo",
-    timeZoneName: "short",
-  });
-  return (iso: string) => format.format(new Date(iso));
-}
-
 export default function DonationDetail() {
   const { organisation, isOwner, donation: d, refunds, refundable, refundableInput, token, notice } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>() as RefundFailure | undefined;
   const t = useT();
   const locale = useLocale();
-  const dateTime = useDateTime();
+  const dateTime = useDashboardDateTime();
   const money = (minor: number) => formatMoney(minor, d.currency, locale);
   const disputed = d.disputeStatus !== null && d.disputeStatus !== "won";
   return (
@@ -225,31 +212,22 @@ export default function DonationDetail() {
         {refunds.length === 0 ? (
           <p>{t("donationsAdmin.refunds.none")}</p>
         ) : (
-          <div className="table-scroll">
-            <table className="data-table refunds-table">
-              <caption>{t("donationsAdmin.refunds.caption")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("donationsAdmin.refunds.id")}</th>
-                  <th scope="col">{t("donationsAdmin.refunds.amount")}</th>
-                  <th scope="col">{t("donationsAdmin.refunds.status")}</th>
-                  <th scope="col">{t("donationsAdmin.refunds.updated")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {refunds.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      <code>{r.id}</code>
-                    </td>
-                    <td className="money">{formatMoney(r.amount, r.currency, locale)}</td>
-                    <td>{r.status}</td>
-                    <td>{dateTime(r.updatedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DonationsTable
+            className="refunds-table"
+            caption={t("donationsAdmin.refunds.caption")}
+            columns={[t("donationsAdmin.refunds.id"), t("donationsAdmin.refunds.amount"), t("donationsAdmin.refunds.status"), t("donationsAdmin.refunds.updated")]}
+          >
+            {refunds.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <code>{r.id}</code>
+                </td>
+                <td className="money">{formatMoney(r.amount, r.currency, locale)}</td>
+                <td>{r.status}</td>
+                <td>{dateTime(r.updatedAt)}</td>
+              </tr>
+            ))}
+          </DonationsTable>
         )}
       </section>
 

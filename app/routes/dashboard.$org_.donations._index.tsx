@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/membership.server";
+import { DonationsTable, useDashboardDateTime } from "~/components/DonationsTable";
 import { useLocale, useT } from "~/components/i18n";
 import { OrgNav } from "~/components/OrgNav";
 import { requestLocale, translator } from "~/locales";
@@ -58,26 +59,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   };
 }
 
-/** One fixed time zone, so the server's and the browser's rendering agree; its name is shown. */
-function useDateTime() {
-  const locale = useLocale();
-  const format = new Intl.DateTimeFormat(locale, {
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: "Asia/Tokyo",
-    timeZoneName: "short",
-  });
-  return (iso: string) => format.format(new Date(iso));
-}
-
 export default function Donations() {
   const { organisation, needSlug, choices, totals, total, donations } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
-  const dateTime = useDateTime();
+  const dateTime = useDashboardDateTime();
   const money = (minor: number, currency: string) => formatMoney(minor, currency, locale);
   const base = `/dashboard/${organisation.slug}/donations`;
   const csvHref = `${base}.csv${needSlug ? `?need=${encodeURIComponent(needSlug)}` : ""}`;
@@ -122,41 +108,37 @@ export default function Donations() {
         {totals.length === 0 ? (
           <p>{t("donationsAdmin.totals.none")}</p>
         ) : (
-          <div className="table-scroll">
-            <table className="data-table totals-table">
-              <caption>{t("donationsAdmin.totals.caption")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("donationsAdmin.col.need")}</th>
-                  <th scope="col">{t("donationsAdmin.col.raised")}</th>
-                  <th scope="col">{t("donationsAdmin.col.goal")}</th>
-                  <th scope="col">{t("donationsAdmin.col.feeCover")}</th>
-                  <th scope="col">{t("donationsAdmin.col.refunded")}</th>
-                  <th scope="col">{t("donationsAdmin.col.counts")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {totals.map((need) => (
-                  <tr key={need.slug} data-need={need.slug}>
-                    <th scope="row">
-                      <Link to={`${base}?need=${encodeURIComponent(need.slug)}`}>{need.title}</Link>
-                    </th>
-                    <td className="money" data-col="raised">
-                      {money(need.raised, need.currency)}
-                    </td>
-                    <td className="money">{money(need.goal, need.currency)}</td>
-                    <td className="money" data-col="fee-cover">
-                      {money(need.feeCover, need.currency)}
-                    </td>
-                    <td className="money" data-col="refunded">
-                      {money(need.refunded, need.currency)}
-                    </td>
-                    <td>{t("donationsAdmin.counts", need.counts)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DonationsTable
+            className="totals-table"
+            caption={t("donationsAdmin.totals.caption")}
+            columns={[
+              t("donationsAdmin.col.need"),
+              t("donationsAdmin.col.raised"),
+              t("donationsAdmin.col.goal"),
+              t("donationsAdmin.col.feeCover"),
+              t("donationsAdmin.col.refunded"),
+              t("donationsAdmin.col.counts"),
+            ]}
+          >
+            {totals.map((need) => (
+              <tr key={need.slug} data-need={need.slug}>
+                <th scope="row">
+                  <Link to={`${base}?need=${encodeURIComponent(need.slug)}`}>{need.title}</Link>
+                </th>
+                <td className="money" data-col="raised">
+                  {money(need.raised, need.currency)}
+                </td>
+                <td className="money">{money(need.goal, need.currency)}</td>
+                <td className="money" data-col="fee-cover">
+                  {money(need.feeCover, need.currency)}
+                </td>
+                <td className="money" data-col="refunded">
+                  {money(need.refunded, need.currency)}
+                </td>
+                <td>{t("donationsAdmin.counts", need.counts)}</td>
+              </tr>
+            ))}
+          </DonationsTable>
         )}
       </section>
 
@@ -166,48 +148,44 @@ export default function Donations() {
         {donations.length === 0 ? (
           <p>{t("donationsAdmin.list.empty")}</p>
         ) : (
-          <div className="table-scroll">
-            <table className="data-table donations-table">
-              <caption>{t("donationsAdmin.list.caption")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("donationsAdmin.col.date")}</th>
-                  {showNeed ? <th scope="col">{t("donationsAdmin.col.need")}</th> : null}
-                  <th scope="col">{t("donationsAdmin.col.donor")}</th>
-                  <th scope="col">{t("donationsAdmin.col.status")}</th>
-                  <th scope="col">{t("donationsAdmin.col.amount")}</th>
-                  <th scope="col">{t("donationsAdmin.col.feeCover")}</th>
-                  <th scope="col">{t("donationsAdmin.col.details")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {donations.map((d) => (
-                  <tr key={d.id} data-donation={d.id}>
-                    <td>{dateTime(d.createdAt)}</td>
-                    {showNeed ? <td>{d.needTitle}</td> : null}
-                    <td className="donor">
-                      <span className="donor-name">{d.donorName || t("donationsAdmin.donor.noName")}</span>
-                      {d.showName ? null : <span className="anonymous-marker">{` (${t("donationsAdmin.donor.anonymous")})`}</span>}
-                      <br />
-                      <span className="donor-email">{d.donorEmail}</span>
-                    </td>
-                    <td>
-                      <span className={`donation-status donation-status-${d.status}`}>{t(`donationsAdmin.status.${d.status}`)}</span>
-                      {d.refundedAmount > 0 ? <span className="money-note">{t("donationsAdmin.refundedAmount", { amount: money(d.refundedAmount, d.currency) })}</span> : null}
-                      {d.disputedAmount > 0 ? <span className="money-note">{t("donationsAdmin.disputedAmount", { amount: money(d.disputedAmount, d.currency) })}</span> : null}
-                    </td>
-                    <td className="money">{money(d.amount, d.currency)}</td>
-                    <td className="money">{money(d.feeCover, d.currency)}</td>
-                    <td>
-                      <Link to={`${base}/${d.id}`} aria-label={t("donationsAdmin.list.viewLabel", { id: d.id })}>
-                        {t("donationsAdmin.list.view")}
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DonationsTable
+            className="donations-table"
+            caption={t("donationsAdmin.list.caption")}
+            columns={[
+              t("donationsAdmin.col.date"),
+              ...(showNeed ? [t("donationsAdmin.col.need")] : []),
+              t("donationsAdmin.col.donor"),
+              t("donationsAdmin.col.status"),
+              t("donationsAdmin.col.amount"),
+              t("donationsAdmin.col.feeCover"),
+              t("donationsAdmin.col.details"),
+            ]}
+          >
+            {donations.map((d) => (
+              <tr key={d.id} data-donation={d.id}>
+                <td>{dateTime(d.createdAt)}</td>
+                {showNeed ? <td>{d.needTitle}</td> : null}
+                <td className="donor">
+                  <span className="donor-name">{d.donorName || t("donationsAdmin.donor.noName")}</span>
+                  {d.showName ? null : <span className="anonymous-marker">{` (${t("donationsAdmin.donor.anonymous")})`}</span>}
+                  <br />
+                  <span className="donor-email">{d.donorEmail}</span>
+                </td>
+                <td>
+                  <span className={`donation-status donation-status-${d.status}`}>{t(`donationsAdmin.status.${d.status}`)}</span>
+                  {d.refundedAmount > 0 ? <span className="money-note">{t("donationsAdmin.refundedAmount", { amount: money(d.refundedAmount, d.currency) })}</span> : null}
+                  {d.disputedAmount > 0 ? <span className="money-note">{t("donationsAdmin.disputedAmount", { amount: money(d.disputedAmount, d.currency) })}</span> : null}
+                </td>
+                <td className="money">{money(d.amount, d.currency)}</td>
+                <td className="money">{money(d.feeCover, d.currency)}</td>
+                <td>
+                  <Link to={`${base}/${d.id}`} aria-label={t("donationsAdmin.list.viewLabel", { id: d.id })}>
+                    {t("donationsAdmin.list.view")}
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </DonationsTable>
         )}
       </section>
     </section>

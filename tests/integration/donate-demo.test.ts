@@ -5,7 +5,9 @@ import { feeCover } from "~/fees";
 import { getPublicNeed } from "~/models/needs.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
+import { postForm, pageText } from "../support/donate-form";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
+import { connectOrganisation } from "../support/stripe-events";
 
 /**
  * Demo payments end to end over HTTP, on the embedded defaults (no STRIPE_SECRET_KEY): the
@@ -23,11 +25,7 @@ beforeAll(async () => {
   app = await startTestApp(database.db, { TRUST_PROXY: "1" });
   org = await createOrganiser(database.db, { orgName: "Yodogawa Refuge Network" });
   // A demo connected account that can take charges (set here too, so this file does not depend on the factory's default).
-  await database.db
-    .updateTable("organisations")
-    .set({ stripe_account_id: `acct_demo_${org.organisationId}`, charges_enabled: true })
-    .where("id", "=", org.organisationId)
-    .execute();
+  await connectOrganisation(database.db, org.organisationId, `acct_demo_${org.organisationId}`);
   need = await createTestNeed(database.db, org.organisationId, { slug: "demo-fridge" });
 });
 afterAll(async () => {
@@ -36,30 +34,9 @@ afterAll(async () => {
 });
 
 const db = () => database.db;
-let ipCounter = 0;
-
-function post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-  return fetch(`${app.url}${path}`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      "Content-Type": "application/x-www-form-urlencoded",
-      Origin: app.url,
-      "Sec-Fetch-Site": "same-origin",
-      "X-Forwarded-For": `203.0.113.${++ipCounter}`,
-      ...headers,
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
+const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) => postForm(app, path, fields, headers);
 const get = (path: string) => fetch(`${app.url}${path}`, { redirect: "manual" });
-const text = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
+const text = pageText;
 
 const donateFields = (extra: Record<string, string> = {}) => ({
   token: randomBytes(16).toString("base64url"),

@@ -6,8 +6,11 @@ import { STRIPE_API_VERSION, signWebhookPayload } from "~/payments/stripe.server
 import { stripeCheckoutMock, type StripeCheckoutMock } from "../mocks/stripe";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
+import { nextIp } from "../support/accounts";
+import { postForm, pageText } from "../support/donate-form";
 import { mswServer } from "../support/msw";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
+import { connectOrganisation } from "../support/stripe-events";
 
 /**
  * The donate form with real payments (Stripe intercepted by msw): what reaches Stripe, what is
@@ -35,11 +38,7 @@ beforeAll(async () => {
   });
   org = await createOrganiser(database.db, { orgName: "Yodogawa Refuge Network" });
   // The organisation's connected account (set here too, so this file does not depend on the factory's default).
-  await database.db
-    .updateTable("organisations")
-    .set({ stripe_account_id: `acct_donate${org.organisationId}`, charges_enabled: true })
-    .where("id", "=", org.organisationId)
-    .execute();
+  await connectOrganisation(database.db, org.organisationId, `acct_donate${org.organisationId}`);
   jpyNeed = await createTestNeed(database.db, org.organisationId, { slug: "fridge-donate" });
   usdNeed = await createTestNeed(database.db, org.organisationId, {
     slug: "bus-fares-usd",
@@ -59,24 +58,9 @@ beforeEach(() => {
 
 const db = () => database.db;
 const account = () => `acct_donate${org.organisationId}`;
-let ipCounter = 0;
-const newIp = () => `198.51.100.${++ipCounter}`;
 const newToken = () => randomBytes(16).toString("base64url");
 
-function post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-  return fetch(`${app.url}${path}`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      "Content-Type": "application/x-www-form-urlencoded",
-      Origin: app.url,
-      "Sec-Fetch-Site": "same-origin",
-      "X-Forwarded-For": newIp(),
-      ...headers,
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
+const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) => postForm(app, path, fields, headers);
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { redirect: "manual", headers });
 
 const donateFields = (extra: Record<string, string> = {}) => ({
@@ -94,14 +78,7 @@ const donateFields = (extra: Record<string, string> = {}) => ({
 
 const donationCount = async () => Number((await db().selectFrom("donations").select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()).n);
 
-function text(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
-}
+const text = pageText;
 function fieldError(html: string, id: string): string | undefined {
   const match = new RegExp(`<p id="${id}-error" class="field-error">(.*?)</p>`, "s").exec(html);
   return match ? text(match[1]!).replace(/^ ?(Error:|エラー：) ?/, "").trim() : undefined;
@@ -285,7 +262,7 @@ describe(`the donate form with Stripe on ${onPostgres ? "PostgreSQL" : "PGlite"}
 
   it("makes one donation and one Checkout Session of a form submitted twice", async () => {
     const fields = donateFields();
-    const ip = newIp();
+    const ip = nextIp();
     const first = await post(`/needs/${jpyNeed.slug}`, fields, { "X-Forwarded-For": ip });
     const second = await post(`/needs/${jpyNeed.slug}`, fields, { "X-Forwarded-For": ip });
     expect(first.status).toBe(303);
@@ -300,7 +277,7 @@ describe(`the donate form with Stripe on ${onPostgres ? "PostgreSQL" : "PGlite"}
 
   it("makes one donation and one Checkout Session of a form submitted five times at once", async () => {
     const fields = donateFields({ amount: "5000" });
-    const ip = newIp();
+    const ip = nextIp();
     const responses = await Promise.all(Array.from({ length: 5 }, () => post(`/needs/${jpyNeed.slug}`, fields, { "X-Forwarded-For": ip })));
     expect(responses.map((r) => r.status)).toEqual([303, 303, 303, 303, 303]);
     expect(new Set(responses.map((r) => r.headers.get("location"))).size).toBe(1);
@@ -342,7 +319,7 @@ describe(`the donate form with Stripe on ${onPostgres ? "PostgreSQL" : "PGlite"}
   });
 
   it("slows card testing down: the 11th attempt from one address in ten minutes is a 429", async () => {
-    const ip = newIp();
+    const ip = nextIp();
     for (let i = 0; i < 10; i++) {
       const res = await post(`/needs/${jpyNeed.slug}`, donateFields(), { "X-Forwarded-For": ip });
       expect(res.status).toBe(303);

@@ -6,6 +6,7 @@ import type { DonationStatus } from "~/models/schema";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
+import { parseCsv } from "../support/csv";
 
 let database: TestDatabase;
 let app: TestApp;
@@ -119,37 +120,6 @@ const text = (html: string) =>
     .replace(/&amp;/g, "&")
     .replace(/\s+/g, " ")
     .trim();
-
-/** RFC 4180 reader: the exact cells the file holds. */
-function parseCsv(body: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(field);
-      field = "";
-    } else if (c === "\r" && body[i + 1] === "\n") {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  expect(field).toBe("");
-  expect(record).toEqual([]);
-  return records;
-}
 
 async function csv(path: string, headers: Record<string, string> = {}) {
   const res = await get(path, { Cookie: owner.cookie, ...headers });

@@ -292,6 +292,32 @@ describe(`parked events on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     expect(await raised(need.id)).toBe(10_000);
   });
 
+  it.each([
+    ["a refund without an amount", "refund.created", (d: PendingDonation) => ({ id: "re_bad_1", object: "refund", currency: "jpy", payment_intent: d.paymentIntentId, status: "succeeded" })],
+    ["a refund of a fractional amount", "refund.updated", (d: PendingDonation) => refund(d, { id: "re_bad_2", amount: 1.5, status: "succeeded" })],
+    ["a refund of a negative amount", "refund.created", (d: PendingDonation) => refund(d, { id: "re_bad_3", amount: -5, status: "succeeded" })],
+    ["a refund in no currency", "refund.created", (d: PendingDonation) => refund(d, { id: "re_bad_4", amount: 500, status: "succeeded", currency: "jp" })],
+    ["a charge without a currency", "charge.refunded", (d: PendingDonation) => charge(d, { currency: undefined, amount_refunded: 500 })],
+    ["a charge with a negative amount_refunded", "charge.refunded", (d: PendingDonation) => charge(d, { amount_refunded: -1 })],
+    ["a dispute without an amount", "charge.dispute.created", (d: PendingDonation) => dispute(d, { id: "dp_bad_1", status: "needs_response", amount: undefined })],
+    ["an empty object", "charge.refunded", () => ({})],
+    ["a session without an id", "checkout.session.completed", (d: PendingDonation) => checkoutSession(d, { id: undefined })],
+    ["a session with a currency that is not text", "checkout.session.completed", (d: PendingDonation) => checkoutSession(d, { currency: 392 })],
+  ])("parks a signed event with %s (200, nothing stored), rather than failing on every retry", async (_what, type, object) => {
+    const need = await newNeed();
+    const d = await pending(need.id);
+    await deliver(completed(d));
+    const before = await ledgerSnapshot(db());
+    const event = stripeEvent(type, object(d) as Record<string, unknown>, { account: d.accountId });
+    expect(await deliver(event)).toEqual({ status: 200, body: "parked" });
+    expect(await eventRow(event.id)).toMatchObject({ outcome: "parked" });
+    expect((await eventRow(event.id))!.detail).toMatch(/^malformed /);
+    const after = await ledgerSnapshot(db());
+    expect({ ...after, stripe_events: before.stripe_events + 1 }).toEqual(after);
+    expect({ ...after, stripe_events: before.stripe_events }).toEqual(before);
+    expect(await raised(need.id)).toBe(10_000);
+  });
+
   it("ignores sessions that are not donations and event types it does not handle", async () => {
     const stranger = stripeEvent(
       "checkout.session.completed",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CSV_COLUMNS, csvField, donationCsvRecord, encodeCsv, type DonationReportRow } from "~/models/donation-reports.server";
+import { parseCsv } from "../support/csv";
 
 function row(overrides: Partial<DonationReportRow> = {}): DonationReportRow {
   return {
@@ -34,36 +35,6 @@ function row(overrides: Partial<DonationReportRow> = {}): DonationReportRow {
 }
 
 const cell = (record: string[], column: (typeof CSV_COLUMNS)[number]) => record[CSV_COLUMNS.indexOf(column)];
-
-/** A small RFC 4180 reader, to check the file reads back to exactly the cells written. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  if (field !== "" || record.length > 0) throw new Error("file does not end with CRLF");
-  return records;
-}
 
 describe("csvField", () => {
   it.each([
