@@ -15,6 +15,9 @@ export function OrgNav({ slug, name }: { slug: string; name: string }) {
           </NavLink>
         </li>
         <li>
+          <NavLink to={`${base}/updates`}>{t("updates.nav")}</NavLink>
+        </li>
+        <li>
           <NavLink to={`${base}/settings`}>{t("org.nav.settings")}</NavLink>
         </li>
         <li>

@@ -250,6 +250,7 @@ export default function EditNeed() {
       <p className="row-links">
         <Link to={`${base}/preview`}>{t("needs.edit.previewLink")}</Link>
         {isPublic ? <Link to={`/needs/${need.slug}`}>{t("needs.edit.publicLink")}</Link> : null}
+        {isPublic ? <Link to={`/dashboard/${organisation.slug}/updates/new?need=${encodeURIComponent(need.slug)}`}>{t("updates.postForNeed")}</Link> : null}
       </p>
 
       <section aria-labelledby="lifecycle" className="editor-section">
