@@ -3,6 +3,7 @@
  * Organisations are fictional. Dates are relative to the day of seeding so the demo
  * never shows a need that ended long ago. Amounts are integer minor units (JPY).
  * Beneficiaries are never named, shown or located: updates speak of "a resident".
+ * Backers with updatesOptIn get an active subscription to their need, in their own language.
  */
 
 export interface DemoDonation {
@@ -27,6 +28,8 @@ export interface DemoNeed {
   surplusPolicy: string;
   status: "live" | "closed";
   publishedDaysAgo: number;
+  /** For a closed need: when the organisers completed it (the other steps are dated by its updates). */
+  closedDaysAgo?: number;
   /** Days from seeding; negative means it already passed. */
   deadlineInDays: number | null;
   items: { name: string; description?: string; quantity: number; unitCost: number }[];
@@ -118,6 +121,7 @@ export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
         surplusPolicy: "Any surplus went to the shelter's heating bill.",
         status: "closed",
         publishedDaysAgo: 330,
+        closedDaysAgo: 298,
         deadlineInDays: -290,
         items: [{ name: "Futon set (mattress, duvet, cover)", quantity: 4, unitCost: 14_500 }],
         donations: [

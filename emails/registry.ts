@@ -4,6 +4,8 @@ import * as invitation from "./invitation";
 import * as passwordReset from "./password-reset";
 import * as receipt from "./receipt";
 import * as goalMet from "./goal-met";
+import * as followConfirm from "./follow-confirm";
+import * as newUpdate from "./new-update";
 
 /**
  * Every email kind and its template. Adding a kind is one file in emails/ (schema, subject,
@@ -15,4 +17,6 @@ export const emailTemplates: Record<string, RegisteredTemplate> = {
   invitation: registerTemplate(invitation),
   receipt: registerTemplate(receipt),
   "goal-met": registerTemplate(goalMet),
+  "follow-confirm": registerTemplate(followConfirm),
+  "new-update": registerTemplate(newUpdate),
 };

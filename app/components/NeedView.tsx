@@ -2,13 +2,16 @@ import { Link } from "@remix-run/react";
 import { formatDate } from "~/locales";
 import type { NeedDetail } from "~/models/needs.server";
 import type { Supporter } from "~/models/supporters.server";
+import type { TimelineData } from "~/models/timeline.server";
 import { formatMoney } from "~/money";
 import { DonateForm, type DonateFormData, type DonateFormResult } from "./DonateForm";
+import { FollowForm } from "./FollowForm";
 import { useLocale, useT } from "./i18n";
 import { Markdown } from "./Markdown";
 import { NeedProgress } from "./NeedProgress";
 import { ShareLinks } from "./ShareLinks";
 import { Supporters } from "./Supporters";
+import { Timeline } from "./Timeline";
 
 /** A need as visitors see it; story and update bodies are already sanitised HTML. */
 export type NeedViewData = Omit<NeedDetail, "publishedAt" | "updates"> & {
@@ -26,6 +29,8 @@ export function NeedView({
   pageUrl,
   donate,
   supporters,
+  timeline,
+  subscribe,
 }: {
   need: NeedViewData;
   today: string;
@@ -34,6 +39,10 @@ export function NeedView({
   donate?: { accepting: boolean; form: DonateFormData; result?: DonateFormResult };
   /** Who gave (public names only); absent in the organisers' preview. */
   supporters?: Supporter[];
+  /** Dated updates and lifecycle milestones (app/models/timeline.server.ts). */
+  timeline: TimelineData;
+  /** The feed and the follow-by-email form; absent in the organisers' preview (a draft has neither). */
+  subscribe?: { feedUrl: string };
 }) {
   const t = useT();
   const locale = useLocale();
@@ -126,23 +135,18 @@ export function NeedView({
 
       {supporters ? <Supporters supporters={supporters} /> : null}
 
-      <section aria-labelledby="updates">
-        <h2 id="updates">{t("need.updates")}</h2>
-        {need.updates.length === 0 ? <p>{t("need.noUpdates")}</p> : null}
-        <ol className="timeline">
-          {need.updates.map((update) => (
-            <li key={update.id}>
-              <p className="timeline-date">
-                <time dateTime={update.eventDate}>{formatDate(update.eventDate, locale)}</time>
-                {update.lifecycleStep ? <span className="milestone"> · {t(`need.status.${update.lifecycleStep}`)}</span> : null}
-              </p>
-              <h3>{update.title}</h3>
-              <Markdown html={update.body} />
-              {update.spendNote ? <p className="spend-note">{update.spendNote}</p> : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <Timeline data={timeline} title={t("timeline.title")} empty={t("timeline.empty")} />
+
+      {subscribe ? (
+        <>
+          <p className="feed-link">
+            <a href={subscribe.feedUrl} type="application/atom+xml">
+              {t("feed.link")}
+            </a>
+          </p>
+          <FollowForm target={{ kind: "need", slug: need.slug, organisationName: need.organisation.name }} />
+        </>
+      ) : null}
 
       <ShareLinks url={pageUrl} title={need.title} />
 

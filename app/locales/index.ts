@@ -6,6 +6,8 @@ import { donationsEn, donationsJa } from "./donations";
 import { donationsDashboardEn, donationsDashboardJa } from "./donations-dashboard";
 import { needsEn, needsJa } from "./needs";
 import { supportersEn, supportersJa } from "./supporters";
+import { timelineEn, timelineJa } from "./timeline";
+import { updatesEn, updatesJa } from "./updates";
 
 export type MessageKey =
   | keyof typeof en
@@ -14,15 +16,17 @@ export type MessageKey =
   | keyof typeof donationsEn
   | keyof typeof connectEn
   | keyof typeof donationsDashboardEn
-  | keyof typeof supportersEn;
+  | keyof typeof supportersEn
+  | keyof typeof updatesEn
+  | keyof typeof timelineEn;
 export const LOCALES = ["en", "ja"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "en";
 export const LOCALE_COOKIE = "lang";
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = {
-  en: { ...en, ...accountsEn, ...needsEn, ...donationsEn, ...connectEn, ...donationsDashboardEn, ...supportersEn },
-  ja: { ...ja, ...accountsJa, ...needsJa, ...donationsJa, ...connectJa, ...donationsDashboardJa, ...supportersJa },
+  en: { ...en, ...accountsEn, ...needsEn, ...donationsEn, ...connectEn, ...donationsDashboardEn, ...supportersEn, ...updatesEn, ...timelineEn },
+  ja: { ...ja, ...accountsJa, ...needsJa, ...donationsJa, ...connectJa, ...donationsDashboardJa, ...supportersJa, ...updatesJa, ...timelineJa },
 };
 
 export function isLocale(value: unknown): value is Locale {

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { hashPassword } from "~/auth/passwords.server";
 import type { Database } from "~/db.server";
-import { DEMO_ORGANISER, type DemoOrganisation, type DemoOrganiser } from "../../db/demo-content";
+import { DEMO_ORGANISER, type DemoNeed, type DemoOrganisation, type DemoOrganiser } from "../../db/demo-content";
+import { newSubscriptionToken } from "./subscriptions.server";
 
 const DAY_MS = 86_400_000;
 // Any constant works; it only has to be the same in every process that seeds.
@@ -18,6 +19,34 @@ export function demoAccountId(slug: string): string {
 
 const daysFrom = (now: Date, days: number) => new Date(now.getTime() + days * DAY_MS);
 const isoDate = (date: Date) => date.toISOString().slice(0, 10);
+
+/**
+ * When each lifecycle step of a demo need happened, for its timeline: funded on the day its
+ * gifts first reached the goal; purchased and delivered on the dates of the updates that say
+ * so; closed on the day the story gives.
+ */
+function demoStepDates(need: DemoNeed, now: Date) {
+  const goal = need.items.reduce((sum, item) => sum + item.quantity * item.unitCost, 0);
+  let raised = 0;
+  let fundedAt: Date | null = null;
+  for (const donation of [...need.donations].sort((a, b) => b.daysAgo - a.daysAgo)) {
+    raised += donation.amount;
+    if (raised >= goal) {
+      fundedAt = daysFrom(now, -donation.daysAgo);
+      break;
+    }
+  }
+  const stepAt = (step: "purchased" | "delivered") => {
+    const update = need.updates.find((u) => u.lifecycleStep === step);
+    return update ? daysFrom(now, -update.eventDaysAgo) : null;
+  };
+  return {
+    funded_at: fundedAt,
+    purchased_at: stepAt("purchased"),
+    delivered_at: stepAt("delivered"),
+    closed_at: need.status === "closed" && need.closedDaysAgo !== undefined ? daysFrom(now, -need.closedDaysAgo) : null,
+  };
+}
 
 /**
  * Seeds demo content into an empty database, in one transaction, so it is all or nothing.
@@ -91,6 +120,7 @@ export async function seedDemoContent(
             deadline: need.deadlineInDays === null ? null : isoDate(daysFrom(now, need.deadlineInDays)),
             published_at: publishedAt,
             created_at: publishedAt,
+            ...demoStepDates(need, now),
           })
           .returning("id")
           .executeTakeFirstOrThrow();
@@ -134,6 +164,29 @@ export async function seedDemoContent(
               })),
             )
             .execute();
+
+          // Backers who opted in follow their need, in the language they gave in (one row per
+          // address: the subscriptions' UNIQUE (lower(email), organisation, need) decides).
+          const optedIn = need.donations.filter((d) => d.updatesOptIn);
+          if (optedIn.length > 0) {
+            await trx
+              .insertInto("subscriptions")
+              .values(
+                optedIn.map((d) => ({
+                  email: d.donorEmail,
+                  organisation_id: inserted.id,
+                  need_id: needId,
+                  token: newSubscriptionToken(),
+                  locale: d.locale,
+                  status: "active" as const,
+                  source: "donation" as const,
+                  created_at: daysFrom(now, -d.daysAgo),
+                  confirmed_at: daysFrom(now, -d.daysAgo),
+                })),
+              )
+              .onConflict((oc) => oc.expression(sql`lower(email), organisation_id, coalesce(need_id, 0)`).doNothing())
+              .execute();
+          }
         }
 
         if (need.updates.length > 0) {
@@ -150,6 +203,9 @@ export async function seedDemoContent(
                 created_at: daysFrom(now, -u.publishedDaysAgo),
                 lifecycle_step: u.lifecycleStep ?? null,
                 spend_note: u.spendNote ?? "",
+                author_id: organiserId ?? null,
+                // Written for the demo with nobody named, shown or located.
+                consent_confirmed: true,
               })),
             )
             .execute();

@@ -4,12 +4,17 @@ import { requireMember } from "~/auth/membership.server";
 import { useT } from "~/components/i18n";
 import { NeedView } from "~/components/NeedView";
 import { getOrganisationNeed } from "~/models/needs.server";
+import { getNeedTimeline } from "~/models/timeline.server";
 import { needPageData } from "~/need-page.server";
 import needsStyles from "~/styles/needs.css";
+import timelineStyles from "~/styles/timeline.css";
 
 // $slug_: a page of its own, not nested in the edit page.
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: needsStyles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: needsStyles },
+  { rel: "stylesheet", href: timelineStyles },
+];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.need.title} — Tomoni` : "Tomoni" },
@@ -21,11 +26,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { organisation } = await requireMember(request, context, params.org);
   const need = await getOrganisationNeed(context.db, organisation.id, params.slug ?? "");
   if (!need) throw new Response("Not Found", { status: 404 });
-  return { ...needPageData(need, context.env), editUrl: `/dashboard/${organisation.slug}/needs/${need.slug}` };
+  return {
+    ...needPageData(need, context.env),
+    // The same timeline the public page shows (published updates and milestones only).
+    timeline: await getNeedTimeline(context.db, need.id),
+    editUrl: `/dashboard/${organisation.slug}/needs/${need.slug}`,
+  };
 }
 
 export default function NeedPreview() {
-  const { need, today, pageUrl, editUrl } = useLoaderData<typeof loader>();
+  const { need, today, pageUrl, timeline, editUrl } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -35,7 +45,7 @@ export default function NeedPreview() {
           <Link to={editUrl}>{t("needs.preview.back")}</Link>
         </p>
       </div>
-      <NeedView need={need} today={today} pageUrl={pageUrl} />
+      <NeedView need={need} today={today} pageUrl={pageUrl} timeline={timeline} />
     </>
   );
 }

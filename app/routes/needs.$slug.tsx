@@ -6,20 +6,23 @@ import { NeedView } from "~/components/NeedView";
 import { formFields } from "~/forms/parse.server";
 import { honeypotFilled, keepDonationValues, parseDonationForm } from "~/forms/donation.server";
 import { retryAfterHeaders } from "~/forms/responses.server";
-import { requestLocale } from "~/locales";
+import { requestLocale, translator } from "~/locales";
 import { acceptsDonations, getDonationTarget } from "~/models/donations.server";
 import { getPublicNeed } from "~/models/needs.server";
 import { listSupporters } from "~/models/supporters.server";
 import { hit } from "~/models/rate-limits.server";
+import { getNeedTimeline } from "~/models/timeline.server";
 import { isCurrency } from "~/money";
 import { needPageData } from "~/need-page.server";
 import { CheckoutUnavailableError, DONATE_RATE_LIMIT, donateFormData, platformFeeBps, startDonation } from "~/payments/checkout.server";
 import donationsStyles from "~/styles/donations.css";
 import needsStyles from "~/styles/needs.css";
+import timelineStyles from "~/styles/timeline.css";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: needsStyles },
   { rel: "stylesheet", href: donationsStyles },
+  { rel: "stylesheet", href: timelineStyles },
 ];
 
 export const headers = retryAfterHeaders;
@@ -31,11 +34,13 @@ export const headers = retryAfterHeaders;
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
   if (!data) return [];
   const locale = (matches.find((m) => m.id === "root")?.data as { locale?: string } | undefined)?.locale;
-  const { need, pageUrl, siteName } = data;
+  const { need, pageUrl, siteName, feed } = data;
   return [
     { title: `${need.title} — ${siteName}` },
     { name: "description", content: need.summary },
     { tagName: "link", rel: "canonical", href: pageUrl },
+    // Feed readers find the need's updates from the page itself (RFC 4287 autodiscovery).
+    { tagName: "link", rel: "alternate", type: "application/atom+xml", title: feed.title, href: feed.url },
     { property: "og:type", content: "website" },
     { property: "og:site_name", content: siteName },
     { property: "og:title", content: need.title },
@@ -54,10 +59,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!need) throw new Response("Not Found", { status: 404 });
   const target = await getDonationTarget(context.db, need.id);
   if (!target) throw new Response("Not Found", { status: 404 });
+  const page = needPageData(need, context.env);
   return {
-    ...needPageData(need, context.env),
+    ...page,
     donate: donateFormData(need, target, context.env, new URL(request.url)),
     supporters: await listSupporters(context.db, need.id),
+    timeline: await getNeedTimeline(context.db, need.id),
+    feed: {
+      url: `${page.pageUrl}/feed.xml`,
+      title: translator(requestLocale(request))("feed.need.title", { need: need.title, organisation: need.organisation.name }),
+    },
   };
 }
 
@@ -116,7 +127,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function NeedPage() {
-  const { need, today, pageUrl, donate, supporters } = useLoaderData<typeof loader>();
+  const { need, today, pageUrl, donate, supporters, timeline, feed } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as DonateFormResult | undefined;
-  return <NeedView need={need} today={today} pageUrl={pageUrl} donate={{ ...donate, result }} supporters={supporters} />;
+  return (
+    <NeedView
+      need={need}
+      today={today}
+      pageUrl={pageUrl}
+      donate={{ ...donate, result }}
+      supporters={supporters}
+      timeline={timeline}
+      subscribe={{ feedUrl: feed.url }}
+    />
+  );
 }
