@@ -17,7 +17,6 @@ export function needPageData(need: NeedDetail, env: Pick<Env, "APP_URL">) {
     need: {
       ...need,
       story: renderMarkdown(need.story),
-      updates: need.updates.map((update) => ({ ...update, body: renderMarkdown(update.body) })),
     },
     today: today(),
     pageUrl: `${env.APP_URL}/needs/${need.slug}`,

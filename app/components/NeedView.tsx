@@ -14,10 +14,7 @@ import { Supporters } from "./Supporters";
 import { Timeline } from "./Timeline";
 
 /** A need as visitors see it; story and update bodies are already sanitised HTML. */
-export type NeedViewData = Omit<NeedDetail, "publishedAt" | "updates"> & {
-  publishedAt: Date | string | null;
-  updates: (Omit<NeedDetail["updates"][number], "publishedAt"> & { publishedAt: Date | string | null })[];
-};
+export type NeedViewData = Omit<NeedDetail, "publishedAt"> & { publishedAt: Date | string | null };
 
 /**
  * The public need page. The organisers' preview renders this same component with the same

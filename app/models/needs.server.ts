@@ -11,7 +11,7 @@ import {
   type LifecycleActor,
 } from "~/need-lifecycle";
 import { NEED_SORTS, type NeedSort } from "~/need-options";
-import type { DB, LifecycleStep, NeedStatus } from "./schema";
+import type { DB, NeedStatus } from "./schema";
 
 /** Statuses a visitor can see. Drafts belong to their organisers only. */
 export const PUBLIC_STATUSES: NeedStatus[] = ["live", "funded", "purchased", "delivered", "closed"];
@@ -236,15 +236,6 @@ export interface NeedItemView {
   addedAt: string | null;
 }
 
-export interface NeedUpdateView {
-  id: number;
-  title: string;
-  body: string;
-  eventDate: string;
-  publishedAt: Date | null;
-  lifecycleStep: LifecycleStep | null;
-  spendNote: string;
-}
 
 export interface NeedDetail extends NeedSummary {
   id: number;
@@ -253,10 +244,9 @@ export interface NeedDetail extends NeedSummary {
   surplusPolicy: string;
   region: string;
   items: NeedItemView[];
-  updates: NeedUpdateView[];
 }
 
-/** A public need with its items' funding and its published updates; undefined if not public. */
+/** A public need with its items' funding; undefined if not public. Its updates are the timeline's (timeline.server.ts). */
 export async function getPublicNeed(db: Database, slug: string): Promise<NeedDetail | undefined> {
   return loadNeedDetail(db, { slug, statuses: PUBLIC_STATUSES });
 }
@@ -300,7 +290,7 @@ async function loadNeedDetail(
   const need = await query.executeTakeFirst();
   if (!need) return undefined;
 
-  const [items, targeted, updates] = await Promise.all([
+  const [items, targeted] = await Promise.all([
     db
       .selectFrom("items as i")
       .leftJoin("items as r", "r.id", "i.substituted_by_item_id")
@@ -324,15 +314,6 @@ async function loadNeedDetail(
       .where("d.item_id", "is not", null)
       .groupBy("d.item_id")
       .select(["d.item_id", sql<number>`coalesce(sum(${COUNTED}), 0)::bigint`.as("raised")])
-      .execute(),
-    db
-      .selectFrom("updates")
-      .where("need_id", "=", need.id)
-      .where("published_at", "is not", null)
-      .where("deleted_at", "is", null)
-      .select(["id", "title", "body", "event_date", "published_at", "lifecycle_step", "spend_note"])
-      .orderBy("event_date", "desc")
-      .orderBy("published_at", "desc")
       .execute(),
   ]);
 
@@ -378,15 +359,6 @@ async function loadNeedDetail(
       substitutedBy: item.substituted_by,
       // Donors should see that the list grew after they gave (issue 4): mark later items.
       addedAt: publishedAt && item.created_at > publishedAt ? item.created_at.toISOString().slice(0, 10) : null,
-    })),
-    updates: updates.map((u) => ({
-      id: u.id,
-      title: u.title,
-      body: u.body,
-      eventDate: u.event_date,
-      publishedAt: u.published_at,
-      lifecycleStep: u.lifecycle_step,
-      spendNote: u.spend_note,
     })),
   };
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_ORGANISATIONS } from "../../db/demo-content";
 import { seedDemoContent } from "~/models/demo.server";
 import { migrateToLatest } from "~/models/migrations.server";
+import { listNeedUpdates } from "~/models/timeline.server";
 import { migrations } from "../../db/migrations";
 import { getPublicNeed, listPublicNeeds } from "~/models/needs.server";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
@@ -98,7 +99,7 @@ describe("demo content", () => {
       ["Delivery and installation", 6_000, 0],
       ["Food storage containers", 8_000, 3_000],
     ]);
-    expect(fridge?.updates.map((u) => u.eventDate)).toEqual(["2026-11-18", "2026-11-10"]);
+    expect((await listNeedUpdates(current.db, fridge!.id)).map((u) => u.eventDate)).toEqual(["2026-11-18", "2026-11-10"]);
     const live = await listPublicNeeds(current.db);
     expect(live.map((n) => n.slug).sort()).toEqual(["refrigerator-for-the-shelter", "workbooks-stamps-and-bus-fares"]);
     const done = await listPublicNeeds(current.db, { statuses: ["closed"] });
