@@ -1,7 +1,7 @@
 import { formatDate, translator, type Locale } from "~/locales";
 import { renderMarkdown } from "~/markdown.server";
 import type { FeedData, FeedUpdate } from "~/models/timeline.server";
-import { escapeHtml, renderAtom, tagUri } from "./atom.server";
+import { ATOM_CONTENT_TYPE, escapeHtml, renderAtom, tagUri } from "./atom.server";
 
 /**
  * A need's or an organisation's updates as an Atom feed. Absolute URLs from APP_URL: a feed
@@ -60,5 +60,18 @@ export function updatesFeedXml(data: FeedData, options: { appUrl: string; locale
       url: entryUrl(appUrl, data, update),
       contentHtml: entryHtml(appUrl, data, update, locale),
     })),
+  });
+}
+
+/** What both feed routes answer: the feed, or the same plain 404 for a need or organisation that is not public. */
+export function updatesFeedResponse(data: FeedData | undefined, options: { appUrl: string; locale: Locale }): Response {
+  if (!data) return new Response("Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  return new Response(updatesFeedXml(data, options), {
+    headers: {
+      "Content-Type": ATOM_CONTENT_TYPE,
+      // Readers poll; a few minutes' staleness is fine. Dates and titles follow the reader's language.
+      "Cache-Control": "public, max-age=300",
+      Vary: "Accept-Language, Cookie",
+    },
   });
 }

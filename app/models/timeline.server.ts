@@ -169,7 +169,8 @@ export interface TimelineData {
 
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 
-function updateEntry(update: PublicUpdate): TimelineUpdateEntry {
+/** One update as the timeline shows it; the dashboard's preview uses it too, so a draft looks exactly as it will. */
+export function updateEntry(update: Omit<PublicUpdate, "needId">): TimelineUpdateEntry {
   return {
     kind: "update",
     id: update.id,

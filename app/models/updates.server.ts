@@ -73,6 +73,16 @@ export interface UpdateNeedChoice {
 const SPEND_NOTE_STEPS: readonly LifecycleStep[] = ["purchased", "delivered"];
 const spendNoteFor = (step: LifecycleStep | null, note: string) => (step && SPEND_NOTE_STEPS.includes(step) ? note.trim() : "");
 
+/** The columns the form writes, as a draft stores them: one place, so create, save and publish store the same. */
+const contentColumns = (content: UpdateContent) => ({
+  need_id: content.needId,
+  title: content.title,
+  body: content.body,
+  event_date: content.eventDate,
+  lifecycle_step: content.lifecycleStep,
+  spend_note: spendNoteFor(content.lifecycleStep, content.spendNote),
+});
+
 function dashboardQuery(db: Database) {
   return db
     .selectFrom("updates as u")
@@ -187,12 +197,7 @@ export async function createUpdateDraft(
       .insertInto("updates")
       .values({
         organisation_id: input.organisationId,
-        need_id: content.needId,
-        title: content.title,
-        body: content.body,
-        event_date: content.eventDate,
-        lifecycle_step: content.lifecycleStep,
-        spend_note: spendNoteFor(content.lifecycleStep, content.spendNote),
+        ...contentColumns(content),
         author_id: input.authorId,
         consent_confirmed: content.consentConfirmed,
       })
@@ -228,12 +233,7 @@ export async function saveUpdate(
       await trx
         .updateTable("updates")
         .set({
-          need_id: content.needId,
-          title: content.title,
-          body: content.body,
-          event_date: content.eventDate,
-          lifecycle_step: content.lifecycleStep,
-          spend_note: spendNoteFor(content.lifecycleStep, content.spendNote),
+          ...contentColumns(content),
           consent_confirmed: content.consentConfirmed,
         })
         .where("id", "=", input.updateId)
@@ -283,16 +283,7 @@ export async function publishUpdate(
       .set({
         published_at: sql`now()`,
         consent_confirmed: true,
-        ...(content
-          ? {
-              need_id: content.needId,
-              title: content.title,
-              body: content.body,
-              event_date: content.eventDate,
-              lifecycle_step: content.lifecycleStep,
-              spend_note: spendNoteFor(content.lifecycleStep, content.spendNote),
-            }
-          : {}),
+        ...(content ? contentColumns(content) : {}),
       })
       .where("id", "=", input.updateId)
       .where("organisation_id", "=", input.organisationId)

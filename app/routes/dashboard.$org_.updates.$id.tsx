@@ -1,6 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { requireMember } from "~/auth/membership.server";
 import { useLocale, useT } from "~/components/i18n";
 import { ErrorSummary, type FieldError, type FieldErrors } from "~/components/NeedFormFields";
 import { OrgNav } from "~/components/OrgNav";
@@ -9,7 +8,6 @@ import { formStrings, keepUpdateValues, latestEventDate, parseUpdateForm, ruleEr
 import { requestLocale, translator, type MessageKey } from "~/locales";
 import {
   deleteUpdate,
-  getDashboardUpdate,
   listUpdateNeedChoices,
   publicUpdatePath,
   publishUpdate,
@@ -20,6 +18,7 @@ import {
 import { today } from "~/need-page.server";
 import needsStyles from "~/styles/needs.css";
 import updatesStyles from "~/styles/updates.css";
+import { requireDashboardUpdate } from "~/update-page.server";
 
 // $org_: never nested in a /dashboard/:org layout. Edit, publish and delete one update.
 
@@ -41,15 +40,6 @@ const NOTICES = {
 
 const notFound = () => new Response("Not Found", { status: 404 });
 
-async function loadUpdate(request: Request, params: LoaderFunctionArgs["params"], context: LoaderFunctionArgs["context"]) {
-  const membership = await requireMember(request, context, params.org);
-  // Only digits can be an id; anything else is simply not found (never a 500 from the database).
-  const id = /^\d{1,15}$/.test(params.id ?? "") ? Number(params.id) : null;
-  const update = id === null ? undefined : await getDashboardUpdate(context.db, membership.organisation.id, id);
-  if (!update) throw notFound();
-  return { ...membership, update };
-}
-
 function savedValues(update: DashboardUpdate): Record<string, string> {
   return {
     need: update.needId === null ? WHOLE_ORGANISATION : String(update.needId),
@@ -64,7 +54,7 @@ function savedValues(update: DashboardUpdate): Record<string, string> {
 }
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const { organisation, update } = await loadUpdate(request, params, context);
+  const { organisation, update } = await requireDashboardUpdate(request, context, params);
   const locale = requestLocale(request);
   const t = translator(locale);
   const url = new URL(request.url);
@@ -99,7 +89,7 @@ interface Failure {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const { organisation, update } = await loadUpdate(request, params, context);
+  const { organisation, update } = await requireDashboardUpdate(request, context, params);
   const fields = formStrings(await request.formData());
   const intent = fields.intent ?? "save";
   const base = `/dashboard/${organisation.slug}/updates`;

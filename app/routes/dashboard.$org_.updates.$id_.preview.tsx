@@ -1,18 +1,17 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { requireMember } from "~/auth/membership.server";
 import { useT } from "~/components/i18n";
 import { ErrorSummary, type FieldError, type FieldErrors } from "~/components/NeedFormFields";
 import { Timeline } from "~/components/Timeline";
 import { ConsentField, DignityReminder } from "~/components/UpdateFormFields";
 import { formStrings, ruleError } from "~/forms/update.server";
 import { requestLocale, translator } from "~/locales";
-import { renderMarkdown } from "~/markdown.server";
-import type { TimelineData } from "~/models/timeline.server";
-import { getDashboardUpdate, publicUpdatePath, publishUpdate, UpdateRuleError } from "~/models/updates.server";
+import { updateEntry, type TimelineData } from "~/models/timeline.server";
+import { publicUpdatePath, publishUpdate, UpdateRuleError } from "~/models/updates.server";
 import needsStyles from "~/styles/needs.css";
 import timelineStyles from "~/styles/timeline.css";
 import updatesStyles from "~/styles/updates.css";
+import { requireDashboardUpdate } from "~/update-page.server";
 
 // $id_: a page of its own, not nested in the edit page. It shows the update exactly as the
 // public timeline will (the same component, the same sanitised HTML), and publishes from here.
@@ -31,32 +30,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 const notFound = () => new Response("Not Found", { status: 404 });
 
-async function loadUpdate(request: Request, params: LoaderFunctionArgs["params"], context: LoaderFunctionArgs["context"]) {
-  const membership = await requireMember(request, context, params.org);
-  const id = /^\d{1,15}$/.test(params.id ?? "") ? Number(params.id) : null;
-  const update = id === null ? undefined : await getDashboardUpdate(context.db, membership.organisation.id, id);
-  if (!update) throw notFound();
-  return { ...membership, update };
-}
-
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const { organisation, update } = await loadUpdate(request, params, context);
+  const { organisation, update } = await requireDashboardUpdate(request, context, params);
   const t = translator(requestLocale(request));
   const timeline: TimelineData = {
-    entries: [
-      {
-        kind: "update",
-        id: update.id,
-        date: update.eventDate,
-        title: update.title,
-        html: renderMarkdown(update.body),
-        lifecycleStep: update.lifecycleStep,
-        spendNote: update.spendNote,
-        // A draft is shown as if published now: that is when it would be.
-        publishedAt: (update.publishedAt ?? new Date()).toISOString(),
-        editedAt: update.editedAt?.toISOString() ?? null,
-      },
-    ],
+    // A draft is shown as if published now: that is when it would be.
+    entries: [updateEntry({ ...update, publishedAt: update.publishedAt ?? new Date() })],
     track: null,
     completed: false,
   };
@@ -78,7 +57,7 @@ interface Failure {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const { organisation, update } = await loadUpdate(request, params, context);
+  const { organisation, update } = await requireDashboardUpdate(request, context, params);
   const fields = formStrings(await request.formData());
   const editPath = `/dashboard/${organisation.slug}/updates/${update.id}`;
   if (fields.intent !== "publish") return redirect(editPath, { status: 303 });

@@ -1,6 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { ATOM_CONTENT_TYPE } from "~/feeds/atom.server";
-import { updatesFeedXml } from "~/feeds/updates-feed.server";
+import { updatesFeedResponse } from "~/feeds/updates-feed.server";
 import { requestLocale } from "~/locales";
 import { getNeedFeed } from "~/models/timeline.server";
 
@@ -10,13 +9,5 @@ import { getNeedFeed } from "~/models/timeline.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // Drafts, cancelled and unknown needs: the same 404, as on the page itself.
   const feed = await getNeedFeed(context.db, params.slug ?? "");
-  if (!feed) return new Response("Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
-  return new Response(updatesFeedXml(feed, { appUrl: context.env.APP_URL, locale: requestLocale(request) }), {
-    headers: {
-      "Content-Type": ATOM_CONTENT_TYPE,
-      // Readers poll; a few minutes' staleness is fine. Dates and titles follow the reader's language.
-      "Cache-Control": "public, max-age=300",
-      Vary: "Accept-Language, Cookie",
-    },
-  });
+  return updatesFeedResponse(feed, { appUrl: context.env.APP_URL, locale: requestLocale(request) });
 }

@@ -2,7 +2,9 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
+import { appRequests } from "../support/http";
 import { createOrganiser, createTestNeed, setPublishedAt, type Organiser } from "../support/needs";
+import { insertTestUpdate, type TestUpdate } from "../support/updates";
 
 let database: TestDatabase;
 let app: TestApp;
@@ -22,7 +24,7 @@ afterAll(async () => {
 });
 
 const db = () => database.db;
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers, redirect: "manual" });
+const { get } = appRequests(() => app);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -77,27 +79,9 @@ async function fetchFeed(path: string, headers: Record<string, string> = {}) {
   return { feed, entries, xml };
 }
 
-async function addUpdate(
-  needId: number | null,
-  fields: { title: string; body?: string; eventDate?: string; publishedAt?: Date | null; editedAt?: Date | null; deletedAt?: Date | null; organisationId?: number },
-): Promise<number> {
-  const row = await db()
-    .insertInto("updates")
-    .values({
-      organisation_id: fields.organisationId ?? owner.organisationId,
-      need_id: needId,
-      title: fields.title,
-      body: fields.body ?? "Body.",
-      event_date: fields.eventDate ?? "2026-03-01",
-      published_at: fields.publishedAt === undefined ? new Date() : fields.publishedAt,
-      edited_at: fields.editedAt ?? null,
-      deleted_at: fields.deletedAt ?? null,
-      consent_confirmed: true,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+/** An update of the owner's organisation unless `organisationId` says otherwise; published unless `publishedAt` is null. */
+const addUpdate = (needId: number | null, fields: Omit<TestUpdate, "organisationId" | "needId" | "lifecycleStep" | "spendNote"> & { organisationId?: number }) =>
+  insertTestUpdate(db(), { ...fields, needId, organisationId: fields.organisationId ?? owner.organisationId });
 
 describe(`need feeds on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
   it("is valid Atom with the need's published updates, newest posted first", async () => {

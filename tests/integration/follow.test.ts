@@ -5,6 +5,7 @@ import { FOLLOW_RATE_LIMIT } from "~/forms/follow.server";
 import { unsubscribe } from "~/models/subscriptions.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
+import { appRequests } from "../support/http";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
 
 let database: TestDatabase;
@@ -32,14 +33,7 @@ beforeEach(async () => {
 const db = () => database.db;
 let counter = 0;
 const address = (name = "follower") => `${name}-${++counter}@example.org`;
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers, redirect: "manual" });
-const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${app.url}${path}`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: app.url, "Sec-Fetch-Site": "same-origin", ...headers },
-    body: new URLSearchParams(fields).toString(),
-  });
+const { get, post } = appRequests(() => app);
 const follow = (email: string, target = `need=${need.slug}`, headers: Record<string, string> = {}, extra: Record<string, string> = {}) =>
   post(`/follow?${target}`, { followEmail: email, followHomepage: "", ...extra }, headers);
 

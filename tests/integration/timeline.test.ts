@@ -5,7 +5,9 @@ import type { LifecycleStep } from "~/models/schema";
 import { buildNeedTimeline, type PublicUpdate } from "~/models/timeline.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
+import { appRequests } from "../support/http";
 import { createOrganiser, createTestNeed, setPublishedAt, type Organiser } from "../support/needs";
+import { insertTestUpdate, type TestUpdate } from "../support/updates";
 
 let database: TestDatabase;
 let app: TestApp;
@@ -27,47 +29,16 @@ afterAll(async () => {
 });
 
 const db = () => database.db;
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers, redirect: "manual" });
+const { get } = appRequests(() => app);
 const page = async (path: string, headers: Record<string, string> = {}) => {
   const res = await get(path, headers);
   expect(res.status).toBe(200);
   return res.text();
 };
 
-/** An update row as the updates work writes one; published unless `publishedAt` is null. */
-async function addUpdate(
-  needId: number | null,
-  fields: {
-    title: string;
-    body?: string;
-    eventDate: string;
-    publishedAt?: Date | null;
-    editedAt?: Date | null;
-    deletedAt?: Date | null;
-    lifecycleStep?: LifecycleStep | null;
-    spendNote?: string;
-    organisationId?: number;
-  },
-): Promise<number> {
-  const row = await db()
-    .insertInto("updates")
-    .values({
-      organisation_id: fields.organisationId ?? owner.organisationId,
-      need_id: needId,
-      title: fields.title,
-      body: fields.body ?? "Body text.",
-      event_date: fields.eventDate,
-      published_at: fields.publishedAt === undefined ? new Date() : fields.publishedAt,
-      edited_at: fields.editedAt ?? null,
-      deleted_at: fields.deletedAt ?? null,
-      lifecycle_step: fields.lifecycleStep ?? null,
-      spend_note: fields.spendNote ?? "",
-      consent_confirmed: true,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+/** An update of the owner's organisation unless `organisationId` says otherwise; published unless `publishedAt` is null. */
+const addUpdate = (needId: number | null, fields: Omit<TestUpdate, "organisationId" | "needId" | "eventDate"> & { eventDate: string } & { organisationId?: number }) =>
+  insertTestUpdate(db(), { ...fields, needId, organisationId: fields.organisationId ?? owner.organisationId });
 
 const at = (html: string, marker: string) => {
   const index = html.indexOf(marker);

@@ -3,6 +3,7 @@ import { transitionNeed } from "~/models/needs.server";
 import { createSubscription } from "~/models/subscriptions.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
+import { appRequests } from "../support/http";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
 
 let database: TestDatabase;
@@ -29,14 +30,7 @@ afterAll(async () => {
 });
 
 const db = () => database.db;
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers, redirect: "manual" });
-const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${app.url}${path}`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: app.url, "Sec-Fetch-Site": "same-origin", ...headers },
-    body: new URLSearchParams(fields).toString(),
-  });
+const { get, post } = appRequests(() => app);
 
 /** The text of the error paragraph written next to a field. */
 function fieldError(html: string, id: string): string | undefined {
