@@ -242,7 +242,8 @@ export default function DonationDetail() {
         ) : (
           <>
             <p className="intro">{t("donationsAdmin.refund.intro")}</p>
-            <Form method="post" noValidate>
+            {/* Keyed by what is left, so after a refund the form starts afresh instead of keeping the typed amount. */}
+            <Form method="post" noValidate key={refundable}>
               <input type="hidden" name="token" value={failure?.token ?? token} />
               <Field
                 name="amount"

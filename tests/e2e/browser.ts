@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { parseEnv } from "~/env.server";
 import { createLogger } from "~/server/logger.server";
 import { startServer, type RunningServer } from "~/server/main";
@@ -83,13 +84,37 @@ export function launchChromium(): Promise<Browser> {
 }
 
 let step = 0;
-/** A full-page screenshot of one step, numbered in the order the steps ran. */
+let folder: string | undefined;
+/**
+ * A full-page screenshot of one step, numbered in the order the steps ran, in a folder per
+ * test file (test-results/screenshots/<file>/NN-name.png). The folder is emptied on the first
+ * screenshot of a run, so it never mixes two runs' steps.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  if (folder === undefined) {
+    const file = (expect.getState().testPath ?? "e2e").split(/[\\/]/).pop()!.replace(/\.test\.ts$/, "");
+    folder = join(SCREENSHOT_DIR, file);
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true });
+  }
   step += 1;
-  const path = join(SCREENSHOT_DIR, `${String(step).padStart(2, "0")}-${name}.png`);
+  const path = join(folder, `${String(step).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** The site's language for every later request of this context (the cookie the visible switch sets). */
+export function setLanguage(context: BrowserContext, url: string, locale: "en" | "ja"): Promise<void> {
+  return context.addCookies([{ name: "lang", value: locale, url }]);
+}
+
+/** Logs in through the login form and waits for the dashboard. */
+export async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL("**/dashboard**");
 }
 
 /** axe-core's WCAG 2 A/AA (2.0–2.2) and best-practice rules; returns readable violations. */

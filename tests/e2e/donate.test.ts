@@ -7,7 +7,8 @@ import { axeViolations, launchChromium, screenshot, startE2EServer, type E2EServ
  * mailbox): give ¥3,000 to the demo refrigerator with a public name and a message, through the
  * demo checkout, to the thank-you page; the need page then shows the new total, one more backer
  * and the message, and the receipt is in the local mailbox. Then the same in Japanese with
- * JavaScript off, paying later (a delayed method) until the payment arrives.
+ * JavaScript off, paying later (a delayed method) until the payment arrives, and in English
+ * with JavaScript off. Both languages are checked with axe, the form's errors included.
  */
 
 const NEED = "/needs/refrigerator-for-the-shelter";
@@ -131,7 +132,7 @@ describe("a donor in Japanese, without JavaScript, paying later", () => {
     await page.goto(NEED);
     await page.getByLabel("その他の金額").check();
     await page.getByLabel("金額（JPY）").fill("１，５００");
-    await page.getByLabel("メールアドレス").fill("kenji@example.org");
+    await page.getByRole("textbox", { name: "メールアドレス", description: "領収書をお送りします。一般に公開されることはありません。" }).fill("kenji@example.org");
     await screenshot(page, "ja-donate-form");
     await page.getByRole("button", { name: "お支払いへ進む" }).click();
     await page.waitForURL("**/checkout/demo/**");
@@ -160,10 +161,62 @@ describe("a donor in Japanese, without JavaScript, paying later", () => {
     // axe runs inside the page, so it needs JavaScript: the same pages, seen with it on.
     const checking = await browser.newContext({ baseURL: server.url, locale: "ja-JP" });
     const viewer = await checking.newPage();
+    viewer.setDefaultTimeout(15_000);
     for (const url of [NEED, checkoutUrl, thanksUrl]) {
       await viewer.goto(url);
       expect(await axeViolations(viewer), url).toEqual([]);
     }
+    // The form with its errors, and a checkout still open (not paid: it stays pending).
+    await viewer.goto(NEED);
+    await viewer.getByLabel("￥3,000").check();
+    await viewer.getByRole("button", { name: "お支払いへ進む" }).click();
+    await viewer.locator(".error-summary").waitFor();
+    expect(await viewer.locator("#email-error").textContent()).toContain("メールアドレス");
+    expect(await axeViolations(viewer), "errors").toEqual([]);
+    await screenshot(viewer, "ja-donate-errors");
+    await viewer.getByRole("textbox", { name: "メールアドレス", description: "領収書をお送りします。一般に公開されることはありません。" }).fill("haruka@example.org");
+    await viewer.getByRole("button", { name: "お支払いへ進む" }).click();
+    await viewer.getByRole("heading", { level: 1, name: "デモ決済 — 実際のお金は動きません" }).waitFor();
+    expect(await viewer.getByRole("button", { name: "￥3,000 を支払う" }).count()).toBe(1);
+    expect(await axeViolations(viewer), "open checkout").toEqual([]);
+    await screenshot(viewer, "ja-demo-checkout-open");
     await checking.close();
+  });
+});
+
+describe("a donor in English, without JavaScript", () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    context = await browser.newContext({ baseURL: server.url, locale: "en-GB", javaScriptEnabled: false });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("gives ¥1,000 toward one item, anonymously, with plain forms", async () => {
+    await page.goto(NEED);
+    await page.getByLabel("¥1,000").check();
+    await page.getByRole("radio", { name: /^Food storage containers/ }).check();
+    await page.getByLabel("Your name").fill("Sam Okafor");
+    await page.getByLabel("Anonymous to the public (the organisers still see my name)").check();
+    await page.getByLabel("Email", { exact: true }).fill("sam@example.org");
+    await screenshot(page, "en-nojs-donate-form");
+    await page.getByRole("button", { name: "Continue to payment" }).click();
+    await page.getByRole("heading", { level: 1, name: "Demo checkout — no real money" }).waitFor();
+    expect(await page.locator(".demo-summary").textContent()).toContain("Food storage containers");
+    await screenshot(page, "en-nojs-demo-checkout");
+    await page.getByRole("button", { name: "Pay ¥1,000" }).click();
+    await page.getByRole("heading", { level: 1, name: "Thank you for your gift" }).waitFor();
+    expect(page.url()).toContain("/thanks?session_id=");
+    await screenshot(page, "en-nojs-thank-you");
+
+    expect(await progress(page)).toEqual({ raised: "¥51,500 raised of ¥92,000", backers: "10 backers" });
+    // Anonymous to the public: the name is nowhere on the page.
+    expect(await page.locator("main").innerText()).not.toContain("Sam Okafor");
+    await screenshot(page, "en-nojs-need-after-gift");
   });
 });
