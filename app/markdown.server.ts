@@ -41,6 +41,20 @@ const processor = unified()
   .use(demoteHeadingsAndMarkLinks)
   .use(rehypeStringify);
 
+/**
+ * Rendering is pure (same source, same HTML) but costs milliseconds per story, and a need page
+ * renders its story and every update on each view. A bounded cache keyed by the source itself
+ * makes repeat views nearly free; an edit is a new key, so nothing is ever stale. Map keeps
+ * insertion order, so deleting the first key evicts the oldest entry.
+ */
+const CACHE_LIMIT = 500;
+const cache = new Map<string, string>();
+
 export function renderMarkdown(source: string): string {
-  return String(processor.processSync(source));
+  const cached = cache.get(source);
+  if (cached !== undefined) return cached;
+  const html = String(processor.processSync(source));
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(source, html);
+  return html;
 }
