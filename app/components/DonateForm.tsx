@@ -41,10 +41,13 @@ function coverFor(choice: string, custom: string, currency: Currency, platformFe
   return parsed.minor + cover <= CURRENCIES[currency].maximum ? cover : null;
 }
 
+const percents = new Map<string, Intl.NumberFormat>();
 function rateText(currency: Currency, locale: Locale): string {
   const { bps, fixed } = PROCESSING_FEES[currency];
   // A rate, not money: shown as a percentage only.
-  const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 2 }).format(bps / 10_000);
+  let f = percents.get(locale);
+  if (!f) percents.set(locale, (f = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 2 })));
+  const percent = f.format(bps / 10_000);
   return fixed > 0 ? `${percent} + ${formatMoney(fixed, currency, locale)}` : percent;
 }
 

@@ -11,8 +11,11 @@ import { Markdown } from "./Markdown";
  */
 
 /** An instant, in UTC like every date on the site, so server and browser render the same text. */
+const dateTimes = new Map<string, Intl.DateTimeFormat>();
 function formatDateTime(iso: string, locale: Locale): string {
-  const text = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(new Date(iso));
+  let f = dateTimes.get(locale);
+  if (!f) dateTimes.set(locale, (f = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })));
+  const text = f.format(new Date(iso));
   return `${text} UTC`;
 }
 

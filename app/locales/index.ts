@@ -46,9 +46,13 @@ export function translator(locale: Locale): Translate {
 }
 
 /** Intl-formatted calendar date ('YYYY-MM-DD') without letting a time zone move the day. */
+// NOTE: a new Intl formatter per call costs ~0.2 ms and native memory the GC does not see.
+const longDates = new Map<string, Intl.DateTimeFormat>();
 export function formatDate(isoDate: string, locale: Locale): string {
   const [year, month, day] = isoDate.slice(0, 10).split("-").map(Number) as [number, number, number];
-  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(Date.UTC(year, month - 1, day));
+  let f = longDates.get(locale);
+  if (!f) longDates.set(locale, (f = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" })));
+  return f.format(Date.UTC(year, month - 1, day));
 }
 
 /**
