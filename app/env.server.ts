@@ -53,6 +53,8 @@ const schema = z
     /** A claimed row whose worker died is picked up again after this long. */
     EMAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     EMAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    /** `npm run bench` only: serves /bench/bare (the framework's ceiling); 404 unless set to 1. */
+    BENCH_ROUTES: flag.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
