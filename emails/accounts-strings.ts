@@ -1,4 +1,4 @@
-import type { Locale } from "~/locales";
+import { fillPlaceholders, type Locale } from "~/locales";
 import { emailStrings, type EmailTranslate } from "./strings";
 
 /**
@@ -60,7 +60,7 @@ export type AccountsEmailTranslate = (key: AccountsEmailKey, vars?: Record<strin
 export function accountsEmailTranslator(locale: Locale): AccountsEmailTranslate {
   const dictionary = dictionaries[locale];
   return (key, vars) =>
-    vars ? dictionary[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : dictionary[key];
+    vars ? fillPlaceholders(dictionary[key], vars) : dictionary[key];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Locale } from "~/locales";
+import { fillPlaceholders, type Locale } from "~/locales";
 
 /**
  * Words of the follow-confirmation email, in their own file so the timeline work does not edit
@@ -37,5 +37,5 @@ export type FollowEmailTranslate = (key: FollowEmailKey, vars?: Record<string, s
 export function followEmailTranslator(locale: Locale): FollowEmailTranslate {
   const dictionary = dictionaries[locale];
   return (key, vars) =>
-    vars ? dictionary[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : dictionary[key];
+    vars ? fillPlaceholders(dictionary[key], vars) : dictionary[key];
 }

@@ -1,4 +1,4 @@
-import type { Locale } from "~/locales";
+import { fillPlaceholders, type Locale } from "~/locales";
 
 /**
  * Words of the payment emails (receipt, goal met), in their own file so the payments work does
@@ -82,7 +82,7 @@ export type PaymentsEmailTranslate = (key: PaymentsEmailKey, vars?: Record<strin
 export function paymentsEmailTranslator(locale: Locale): PaymentsEmailTranslate {
   const dictionary = paymentsEmailStrings[locale];
   return (key, vars) =>
-    vars ? dictionary[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : dictionary[key];
+    vars ? fillPlaceholders(dictionary[key], vars) : dictionary[key];
 }
 
 /** A point in time as the donor reads it. Japan's time zone: the platform serves Japanese groups and no organisation sets its own yet. */

@@ -1,4 +1,4 @@
-import type { Locale } from "~/locales";
+import { fillPlaceholders, type Locale } from "~/locales";
 
 /**
  * Words used in emails, kept apart from the site's strings because an email's language is the
@@ -53,6 +53,6 @@ export function emailTranslator(locale: Locale): EmailTranslate {
   return (key, vars) => {
     const template = dictionary[key];
     if (!vars) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+    return fillPlaceholders(template, vars);
   };
 }

@@ -1,4 +1,4 @@
-import type { Locale } from "~/locales";
+import { fillPlaceholders, type Locale } from "~/locales";
 
 /**
  * Words of the new-update email, in their own file so the updates work does not edit the shared
@@ -48,5 +48,5 @@ export type UpdatesEmailTranslate = (key: UpdatesEmailKey, vars?: Record<string,
 export function updatesEmailTranslator(locale: Locale): UpdatesEmailTranslate {
   const dictionary = updatesEmailStrings[locale];
   return (key, vars) =>
-    vars ? dictionary[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : dictionary[key];
+    vars ? fillPlaceholders(dictionary[key], vars) : dictionary[key];
 }

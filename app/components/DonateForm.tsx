@@ -3,7 +3,7 @@ import { applicationFee, feeCover, PROCESSING_FEES } from "~/fees";
 import type { Locale } from "~/locales";
 import { CURRENCIES, formatMoney, isCurrency, parseAmount, toDecimalString, type Currency } from "~/money";
 import { useLocale, useT } from "./i18n";
-import { ErrorSummary, type FieldError, type FieldErrors } from "./NeedFormFields";
+import { ErrorSummary, FieldErrorText, type FieldError, type FieldErrors } from "./NeedFormFields";
 
 /**
  * The donate form on a need page. A plain POST form: without JavaScript every choice works
@@ -51,16 +51,6 @@ function rateText(currency: Currency, locale: Locale): string {
   return fixed > 0 ? `${percent} + ${formatMoney(fixed, currency, locale)}` : percent;
 }
 
-function FieldMessage({ id, error }: { id: string; error?: FieldError }) {
-  const t = useT();
-  if (!error) return null;
-  return (
-    <p id={`${id}-error`} className="field-error">
-      <span className="visually-hidden">{t("needs.form.errorPrefix")} </span>
-      {t(error.key, error.vars)}
-    </p>
-  );
-}
 
 function describedBy(...ids: (string | false | undefined)[]): string | undefined {
   return ids.filter(Boolean).join(" ") || undefined;
@@ -124,7 +114,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
           <p id="amount-hint" className="hint">
             {t("donate.amount.hint", { min: money(stripeMinimum) })}
           </p>
-          <FieldMessage id="amount" error={errors.amount} />
+          <FieldErrorText id="amount" error={errors.amount} />
           <div className="amount-presets">
             {presets.map((preset) => {
               const value = toDecimalString(preset, currency);
@@ -153,7 +143,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
             <p id="customAmount-hint" className="hint">
               {t("donate.amount.customHint", { example: money(CURRENCIES[currency].presets[1] ?? stripeMinimum) })}
             </p>
-            <FieldMessage id="customAmount" error={errors.customAmount} />
+            <FieldErrorText id="customAmount" error={errors.customAmount} />
             <input
               id="customAmount"
               name="customAmount"
@@ -175,7 +165,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
         {data.items.length > 0 ? (
           <fieldset id="item" className={errors.item ? "radio-group field-has-error" : "radio-group"} aria-describedby={errors.item ? "item-error" : undefined}>
             <legend>{t("donate.item.legend")}</legend>
-            <FieldMessage id="item" error={errors.item} />
+            <FieldErrorText id="item" error={errors.item} />
             <Radio name="item" id="item-general" value="" defaultChecked={item === "" || item === "general"}>
               {t("donate.item.general")}
             </Radio>
@@ -195,7 +185,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
           <p id="donorName-hint" className="hint">
             {t("donate.name.hint")}
           </p>
-          <FieldMessage id="donorName" error={errors.donorName} />
+          <FieldErrorText id="donorName" error={errors.donorName} />
           <input
             id="donorName"
             name="donorName"
@@ -210,7 +200,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
 
         <fieldset id="display" className={errors.display ? "radio-group field-has-error" : "radio-group"} aria-describedby={errors.display ? "display-error" : undefined}>
           <legend>{t("donate.display.legend")}</legend>
-          <FieldMessage id="display" error={errors.display} />
+          <FieldErrorText id="display" error={errors.display} />
           <Radio name="display" id="display-public" value="public" defaultChecked={display === "public"}>
             {t("donate.display.public")}
           </Radio>
@@ -227,7 +217,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
           <p id="message-hint" className="hint">
             {t("donate.message.hint")}
           </p>
-          <FieldMessage id="message" error={errors.message} />
+          <FieldErrorText id="message" error={errors.message} />
           <textarea
             id="message"
             name="message"
@@ -244,7 +234,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
           <p id="email-hint" className="hint">
             {t("donate.email.hint")}
           </p>
-          <FieldMessage id="email" error={errors.email} />
+          <FieldErrorText id="email" error={errors.email} />
           <input
             id="email"
             name="email"
@@ -280,7 +270,7 @@ export function DonateForm({ data, result }: { data: DonateFormData; result?: Do
             <p id="coverFee-hint" className="hint">
               {t("donate.fee.hint", { rate: rateText(currency, locale), organisation: data.organisationName })}
             </p>
-            <FieldMessage id="coverFee" error={errors.coverFee} />
+            <FieldErrorText id="coverFee" error={errors.coverFee} />
           </div>
         </div>
 

@@ -16,6 +16,18 @@ export interface FieldError {
 export type FieldErrors = Record<string, FieldError>;
 export type Values = Record<string, string | null | undefined>;
 
+/** A field's error, written next to it and announced through its aria-describedby id `<id>-error`. */
+export function FieldErrorText({ id, error }: { id: string; error?: FieldError }) {
+  const t = useT();
+  if (!error) return null;
+  return (
+    <p id={`${id}-error`} className="field-error">
+      <span className="visually-hidden">{t("needs.form.errorPrefix")} </span>
+      {t(error.key, error.vars)}
+    </p>
+  );
+}
+
 export function ErrorSummary({
   errors,
   labels,
@@ -90,12 +102,7 @@ export function TextField({ id, label, hint, error, defaultValue, required, mult
           {hint}
         </p>
       ) : null}
-      {error ? (
-        <p id={errorId} className="field-error">
-          <span className="visually-hidden">{t("needs.form.errorPrefix")} </span>
-          {t(error.key, error.vars)}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} error={error} />
       {multiline ? (
         <textarea {...common} rows={rows} maxLength={input.maxLength} />
       ) : (

@@ -1,6 +1,6 @@
 import type { Locale } from "~/locales";
 import type { FieldErrors, Values } from "./NeedFormFields";
-import { TextField } from "./NeedFormFields";
+import { FieldErrorText, TextField } from "./NeedFormFields";
 import { useT } from "./i18n";
 
 /**
@@ -46,16 +46,6 @@ export function DignityReminder() {
   );
 }
 
-function ErrorText({ id, error }: { id: string; error?: FieldErrors[string] }) {
-  const t = useT();
-  if (!error) return null;
-  return (
-    <p id={`${id}-error`} className="field-error">
-      <span className="visually-hidden">{t("needs.form.errorPrefix")} </span>
-      {t(error.key, error.vars)}
-    </p>
-  );
-}
 
 const describedBy = (...ids: (string | false | undefined)[]) => ids.filter(Boolean).join(" ") || undefined;
 
@@ -91,7 +81,7 @@ export function UpdateFields({
           <p id="need-hint" className="hint">
             {t("updates.field.need.hint")}
           </p>
-          <ErrorText id="need" error={errors?.need} />
+          <FieldErrorText id="need" error={errors?.need} />
           <select
             id="need"
             name="need"
@@ -127,7 +117,7 @@ export function UpdateFields({
         <p id="eventDate-hint" className="hint">
           {t("updates.field.eventDate.hint")}
         </p>
-        <ErrorText id="eventDate" error={errors?.eventDate} />
+        <FieldErrorText id="eventDate" error={errors?.eventDate} />
         <input
           id="eventDate"
           name="eventDate"
@@ -160,7 +150,7 @@ export function UpdateFields({
           <p id="lifecycleStep-hint" className="hint">
             {t("updates.field.lifecycleStep.hint")}
           </p>
-          <ErrorText id="lifecycleStep" error={errors?.lifecycleStep} />
+          <FieldErrorText id="lifecycleStep" error={errors?.lifecycleStep} />
           <select
             id="lifecycleStep"
             name="lifecycleStep"
@@ -212,7 +202,7 @@ export function ConsentField({ checked, error, required }: { checked: boolean; e
         <p id="consent-hint" className="hint">
           {t(required ? "updates.field.consent.hintRequired" : "updates.field.consent.hint")}
         </p>
-        <ErrorText id="consent" error={error} />
+        <FieldErrorText id="consent" error={error} />
       </div>
     </div>
   );

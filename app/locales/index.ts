@@ -35,13 +35,18 @@ export function isLocale(value: unknown): value is Locale {
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
+/** `{name}` placeholders filled from vars; unknown names stay as written. Shared by the page and email dictionaries. */
+export function fillPlaceholders(template: string, vars: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
 /** A translator for one locale. `{name}` placeholders are filled from vars. */
 export function translator(locale: Locale): Translate {
   const dictionary = dictionaries[locale];
   return (key, vars) => {
     const template = dictionary[key];
     if (!vars) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+    return fillPlaceholders(template, vars);
   };
 }
 
