@@ -12,6 +12,8 @@ export interface AppContext {
   logger: Logger;
   requestId: string;
   cspNonce: string;
+  /** This response's one-time donate-form token, minted with the nonce (see page-cache.server.ts). */
+  formToken: string;
   /** The client's address as express sees it (X-Forwarded-For only when TRUST_PROXY is on). */
   clientIp: string;
 }

@@ -53,6 +53,11 @@ const schema = z
     /** A claimed row whose worker died is picked up again after this long. */
     EMAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     EMAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    /**
+     * How long an anonymous visitor's copy of a need page is reused (app/server/page-cache.server.ts);
+     * 0 turns it off. 1000 in production, 0 elsewhere, so development shows every change at once.
+     */
+    PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).optional(),
     /** `npm run bench` only: serves /bench/bare (the framework's ceiling); 404 unless set to 1. */
     BENCH_ROUTES: flag.default(false),
   })
@@ -80,6 +85,8 @@ export type Env = z.output<typeof schema> & {
   /** Demo content seeds an empty database: on outside production, opt-in inside it. */
   seedDemoContent: boolean;
   isProduction: boolean;
+  /** PAGE_CACHE_MS with its default applied. */
+  pageCacheMs: number;
   /** "demo": the built-in checkout and simulated Connect; "stripe": the real API. */
   paymentsMode: "stripe" | "demo";
 };
@@ -114,6 +121,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     seedDemoContent: env.DEMO_CONTENT ?? !isProduction,
     isProduction,
+    pageCacheMs: env.PAGE_CACHE_MS ?? (isProduction ? 1000 : 0),
     paymentsMode: env.DEMO_PAYMENTS || !env.STRIPE_SECRET_KEY ? "demo" : "stripe",
   };
 }

@@ -234,13 +234,15 @@ export function donateFormData(
   target: DonationTarget,
   env: Pick<Env, "PLATFORM_FEE_BPS">,
   url: URL,
+  /** The response's one-time token (AppContext.formToken). */
+  token: string,
 ): { accepting: boolean; form: DonateFormData } {
   return {
     accepting: acceptsDonations(target),
     form: {
       needSlug: need.slug,
       currency: need.currency,
-      token: newFormToken(),
+      token,
       // Only items a gift can still help with: substituted ones left the goal, funded ones are done.
       items: need.items
         .filter((item) => item.substitutedById === null && target.itemIds.includes(item.id) && item.funded < item.total)

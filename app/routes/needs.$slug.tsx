@@ -62,7 +62,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const page = needPageData(need, context.env);
   return {
     ...page,
-    donate: donateFormData(need, target, context.env, new URL(request.url)),
+    donate: donateFormData(need, target, context.env, new URL(request.url), context.formToken),
     supporters: await listSupporters(context.db, need.id),
     timeline: await getNeedTimeline(context.db, need.id),
     feed: {

@@ -7,6 +7,8 @@ import "~/context";
 import type { Database } from "~/db.server";
 import type { Env } from "~/env.server";
 import { loggablePath } from "./logger.server";
+import { newFormToken } from "~/payments/checkout.server";
+import { createPageCache } from "./page-cache.server";
 import { crossOriginGuard, securityHeaders } from "./security.server";
 
 export interface AppDependencies {
@@ -46,6 +48,8 @@ export function createApp({ build, db, env, logger }: AppDependencies): express.
   });
   app.use(securityHeaders(env));
   app.use(crossOriginGuard(env));
+  // Before the static files: a cached need page should not cost a file-system lookup.
+  app.use(createPageCache({ ttlMs: env.pageCacheMs, mintFormToken: newFormToken }).middleware);
 
   // Fingerprinted build output never changes under one name: cache it for a year.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
@@ -62,6 +66,7 @@ export function createApp({ build, db, env, logger }: AppDependencies): express.
         logger: logger.child({ requestId: res.locals.requestId }),
         requestId: res.locals.requestId,
         cspNonce: res.locals.cspNonce,
+        formToken: res.locals.formToken ?? newFormToken(),
         // req.ip honours the "trust proxy" setting above; undefined only for a closed socket.
         clientIp: req.ip ?? "unknown",
       }),

@@ -85,4 +85,12 @@ describe("parseEnv", () => {
     const env = parseEnv({ ...PRODUCTION, DEMO_CONTENT: "1" });
     expect(env.seedDemoContent).toBe(true);
   });
+
+  it("caches anonymous need pages for a second in production only, unless told otherwise", () => {
+    expect(parseEnv(PRODUCTION).pageCacheMs).toBe(1000);
+    expect(parseEnv({}).pageCacheMs).toBe(0);
+    expect(parseEnv({ ...PRODUCTION, PAGE_CACHE_MS: "0" }).pageCacheMs).toBe(0);
+    expect(parseEnv({ PAGE_CACHE_MS: "250" }).pageCacheMs).toBe(250);
+    expect(fail({ PAGE_CACHE_MS: "-1" }).variable).toBe("PAGE_CACHE_MS");
+  });
 });
