@@ -248,10 +248,16 @@ function table(): Row[] {
     if (!page) continue;
     const db = page.database === "postgresql" ? "PostgreSQL" : "PGlite";
     rows.push(
-      { metric: `Need page req/s (${db})`, value: `${n(page.need.requestsPerSecond)} (bare ${n(page.bare.requestsPerSecond)})`, goal: "—", pass: null },
+      { metric: `Need page req/s, visitors' copy (${db})`, value: `${n(page.need.requestsPerSecond)} (bare ${n(page.bare.requestsPerSecond)})`, goal: "—", pass: null },
       { metric: `Need page ÷ bare (${db})`, value: n(page.ratio, 2), goal: "≥ 0.50", pass: page.ratio >= 0.5 },
       { metric: `Need page p50 / p99 (${db})`, value: `${n(page.need.latencyP50Ms)} / ${n(page.need.latencyP99Ms)} ms`, goal: "p99 < 100 ms", pass: page.need.latencyP99Ms < 100 },
       { metric: `Bare page p50 / p99 (${db})`, value: `${n(page.bare.latencyP50Ms)} / ${n(page.bare.latencyP99Ms)} ms`, goal: "—", pass: null },
+      {
+        metric: `Need page rendered every time (${db})`,
+        value: `${n(page.needRendered.requestsPerSecond)} req/s, ÷ bare ${n(page.renderedRatio, 2)}, p50 / p99 ${n(page.needRendered.latencyP50Ms)} / ${n(page.needRendered.latencyP99Ms)} ms`,
+        goal: "—",
+        pass: null,
+      },
       {
         metric: `Server peak RSS (${db})`,
         value: page.peakRssMb === null ? "n/a" : `${n(page.peakRssMb)} MiB (${n(page.rssBeforeMb ?? 0)} MiB idle)`,
@@ -311,7 +317,11 @@ function cpuLines(): Array<{ part: string; cpu: CpuSplit }> {
   const lines: Array<{ part: string; cpu: CpuSplit }> = [];
   for (const page of [results.pagePostgres, results.pagePglite]) {
     if (!page) continue;
-    lines.push({ part: `bare page, ${page.database}`, cpu: page.bare.cpu }, { part: `need page, ${page.database}`, cpu: page.need.cpu });
+    lines.push(
+      { part: `bare page, ${page.database}`, cpu: page.bare.cpu },
+      { part: `need page, ${page.database}`, cpu: page.need.cpu },
+      { part: `need page rendered, ${page.database}`, cpu: page.needRendered.cpu },
+    );
   }
   if (results.webhooks) lines.push({ part: "webhooks, one need", cpu: results.webhooks.cpu });
   if (results.webhooksSpread) lines.push({ part: `webhooks, ${results.webhooksSpread.needs} needs`, cpu: results.webhooksSpread.cpu });
