@@ -59,6 +59,59 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
  * check-then-insert race). Returns true when this call created the row.
  */
 export async function enqueueEmail(trx: Database, input: EnqueueEmailInput): Promise<boolean> {
+  return (await insertRows(trx, [outboxRow(input)])) === 1;
+}
+
+/**
+ * Queues many emails (a fan-out) with multi-row INSERTs of `chunkSize` rows, with exactly
+ * enqueueEmail's rules and dedupe: every row is checked as enqueueEmail checks it, and a key
+ * already queued — by an earlier call, or earlier in the same list — is skipped by the same
+ * UNIQUE constraint. Returns how many rows this call created.
+ *
+ * `skipRefused`: leave out inputs the outbox refuses (an invalid address) instead of throwing;
+ * the checks run before any SQL, so either way the transaction is intact.
+ */
+export async function enqueueEmails(
+  trx: Database,
+  inputs: EnqueueEmailInput[],
+  options: { skipRefused?: boolean; chunkSize?: number } = {},
+): Promise<number> {
+  // 8 parameters a row: 1,000 rows stay far below PostgreSQL's 65,535 per statement.
+  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 1000, 5000));
+  // A fan-out shares a few props objects among thousands of rows: check and serialise each once.
+  const propsCache: PropsCache = new Map();
+  const rows: OutboxRow[] = [];
+  for (const input of inputs) {
+    try {
+      rows.push(outboxRow(input, propsCache));
+    } catch (error) {
+      if (!(options.skipRefused && error instanceof OutboxEnqueueError)) throw error;
+    }
+  }
+  let created = 0;
+  for (let start = 0; start < rows.length; start += chunkSize) created += await insertRows(trx, rows.slice(start, start + chunkSize));
+  return created;
+}
+
+interface OutboxRow {
+  idempotency_key: string;
+  kind: string;
+  recipient: string;
+  locale: Locale;
+  props: string;
+  transactional: boolean;
+  subscription_id: number | null;
+  batch_key: string | null;
+}
+
+/**
+ * Checks one email and turns it into its row; throws OutboxEnqueueError (or EmailTemplateError
+ * for props the template refuses) before any SQL. `propsCache` is keyed by the props object
+ * itself (and kind): the same object is the same props, checked once.
+ */
+type PropsCache = Map<Record<string, unknown>, Map<string, string>>;
+
+function outboxRow(input: EnqueueEmailInput, propsCache?: PropsCache): OutboxRow {
   const recipient = check(recipientSchema, input.to, "Recipient");
   const idempotencyKey = check(keySchema, input.idempotencyKey, "Idempotency key");
   const batchKey = input.batchKey == null ? null : check(batchKeySchema, input.batchKey, "Batch key");
@@ -67,23 +120,36 @@ export async function enqueueEmail(trx: Database, input: EnqueueEmailInput): Pro
   if (!transactional && subscriptionId === null && !NO_SUBSCRIPTION_KINDS.has(input.kind)) {
     throw new OutboxEnqueueError(`A non-transactional "${input.kind}" email needs a subscriptionId for its unsubscribe link`);
   }
-  const props = validateEmailProps(input.kind, input.props);
+  let props = propsCache?.get(input.props)?.get(input.kind);
+  if (props === undefined) {
+    props = JSON.stringify(storable(validateEmailProps(input.kind, input.props)));
+    if (propsCache) {
+      const perKind = propsCache.get(input.props) ?? new Map<string, string>();
+      perKind.set(input.kind, props);
+      propsCache.set(input.props, perKind);
+    }
+  }
+  return {
+    idempotency_key: idempotencyKey,
+    kind: input.kind,
+    recipient,
+    locale: input.locale,
+    props,
+    transactional,
+    subscription_id: subscriptionId,
+    batch_key: batchKey,
+  };
+}
+
+async function insertRows(trx: Database, rows: OutboxRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
   const inserted = await trx
     .insertInto("outbox_emails")
-    .values({
-      idempotency_key: idempotencyKey,
-      kind: input.kind,
-      recipient,
-      locale: input.locale,
-      props: JSON.stringify(storable(props)),
-      transactional,
-      subscription_id: subscriptionId,
-      batch_key: batchKey,
-    })
+    .values(rows)
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
     .returning("id")
-    .executeTakeFirst();
-  return Boolean(inserted);
+    .execute();
+  return inserted.length;
 }
 
 // jsonb cannot hold NUL or a lone surrogate; a donor's pasted name must not fail the cause's

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EmailTemplateError } from "~/email/render.server";
 import { createResendTransport, type EmailTransport } from "~/email/transport.server";
 import { createOutboxWorker, retryDelayMs, type OutboxWorkerOptions } from "~/email/worker.server";
-import { enqueueEmail, OutboxEnqueueError, type EnqueueEmailInput } from "~/models/outbox.server";
+import { enqueueEmail, enqueueEmails, OutboxEnqueueError, type EnqueueEmailInput } from "~/models/outbox.server";
 import { nextSendSlot, pauseSending } from "~/models/send-pacing.server";
 import { addSuppression } from "~/models/suppressions.server";
 import { createResendMock, type ResendMock } from "../mocks/resend";
@@ -111,6 +111,51 @@ describe(`enqueueEmail on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     await expect(enqueueEmail(db(), testEmail({ idempotencyKey: "x".repeat(257) }))).rejects.toThrow(/Idempotency key/);
     await expect(enqueueEmail(db(), testEmail({ idempotencyKey: "batch:update:1:7" }))).rejects.toThrow(/reserved/);
     await expect(enqueueEmail(db(), testEmail({ batchKey: "b".repeat(201) }))).rejects.toThrow(/Batch key/);
+  });
+});
+
+describe(`enqueueEmails (multi-row, a fan-out) on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
+  const fan = (i: number, overrides: Partial<EnqueueEmailInput> = {}) =>
+    testEmail({ to: `fan-${i}@example.org`, idempotencyKey: `fan:${i}`, transactional: true, batchKey: "fan", ...overrides });
+
+  it("writes every row once across chunks, skipping keys already queued (earlier, or earlier in the same list)", async () => {
+    expect(await enqueueEmail(db(), fan(3))).toBe(true);
+    const props = { name: "Aiko" };
+    const inputs = [...Array.from({ length: 25 }, (_, i) => fan(i, { props })), fan(7, { props: { name: "Twin" } }), fan(24, { props })];
+    // Chunks of 4 rows: the dedupe is the same inside a statement and across statements.
+    const created = await db().transaction().execute((trx) => enqueueEmails(trx, inputs, { chunkSize: 4 }));
+    expect(created).toBe(24);
+    const rows = await outboxRows(db());
+    expect(rows).toHaveLength(25);
+    expect(new Set(rows.map((r) => r.idempotency_key)).size).toBe(25);
+    // The first row with a key wins, as with one INSERT at a time.
+    expect(rows.find((r) => r.idempotency_key === "fan:7")!.props).toEqual({ name: "Aiko" });
+    expect(rows.find((r) => r.idempotency_key === "fan:12")).toMatchObject({ recipient: "fan-12@example.org", transactional: true, batch_key: "fan", kind: "test", locale: "en" });
+    // Again, all of it: nothing new.
+    expect(await enqueueEmails(db(), inputs, { chunkSize: 10 })).toBe(0);
+    expect(await outboxRows(db())).toHaveLength(25);
+  });
+
+  it("checks every row as enqueueEmail does: refused rows throw, or are left out with skipRefused", async () => {
+    const inputs = [fan(1), fan(2, { to: "not an address" }), fan(3, { to: "x@example.org\nBcc: all@example.org" }), fan(4)];
+    await expect(enqueueEmails(db(), inputs)).rejects.toThrow(OutboxEnqueueError);
+    expect(await outboxRows(db())).toHaveLength(0);
+    expect(await enqueueEmails(db(), inputs, { skipRefused: true })).toBe(2);
+    expect((await outboxRows(db())).map((r) => r.recipient).sort()).toEqual(["fan-1@example.org", "fan-4@example.org"]);
+    // Props a template refuses are a bug, not an address problem: never skipped.
+    await expect(enqueueEmails(db(), [fan(9, { props: { name: 42 } })], { skipRefused: true })).rejects.toThrow(EmailTemplateError);
+  });
+
+  it("writes nothing when the cause's transaction rolls back", async () => {
+    await expect(
+      db()
+        .transaction()
+        .execute(async (trx) => {
+          await enqueueEmails(trx, Array.from({ length: 30 }, (_, i) => fan(i)), { chunkSize: 7 });
+          throw new Error("the event failed");
+        }),
+    ).rejects.toThrow("the event failed");
+    expect(await outboxRows(db())).toHaveLength(0);
   });
 });
 
