@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "~/db.server";
 import { applyTransition, COUNTED, goalOfNeed, raisedOf } from "./needs.server";
-import { enqueueEmail, OutboxEnqueueError } from "./outbox.server";
+import { enqueueEmail, enqueueEmails, OutboxEnqueueError, type EnqueueEmailInput } from "./outbox.server";
 import type { DonationStatus, Locale, NeedStatus, StripeEventOutcome } from "./schema";
 import { createSubscription } from "./subscriptions.server";
 
@@ -9,7 +9,8 @@ import { createSubscription } from "./subscriptions.server";
  * The ledger behind POST /webhooks/stripe: every query that turns a Stripe event into counted
  * money. Every function runs inside the one transaction of its event (app/payments/webhook.server.ts),
  * which takes its locks in one order — advisory lock on the payment's business keys, then the
- * donation row, then the need row — so two transactions never wait on each other in a cycle.
+ * donation row, then (only to settle the goal, as its last step) the need row — so two
+ * transactions never wait on each other in a cycle.
  */
 
 // ---- Events -----------------------------------------------------------------------------
@@ -64,10 +65,30 @@ export async function recordEventOutcome(
  * NOTE: https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
  */
 export async function lockPaymentKey(trx: Database, key: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+  await lockPaymentKeys(trx, [key]);
+}
+
+/**
+ * Several keys in one round trip, taken in the order given (a SELECT list is evaluated left to
+ * right), so callers keep one order everywhere: Checkout Session, then PaymentIntent.
+ */
+export async function lockPaymentKeys(trx: Database, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const locks = keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+  await sql`SELECT ${sql.join(locks)}`.execute(trx);
 }
 
 // ---- Donations --------------------------------------------------------------------------
+
+/** What the receipt and the goal-met emails say about the donation's need. */
+export interface NeedContext {
+  id: number;
+  slug: string;
+  title: string;
+  currency: string;
+  organisationId: number;
+  organisationName: string;
+}
 
 export interface LedgerDonation {
   id: number;
@@ -88,37 +109,71 @@ export interface LedgerDonation {
   refundedAmount: number;
   disputedAmount: number;
   disputeStatus: string | null;
+  /** When it was counted (succeeded_at), if it was. */
+  succeededAt: Date | null;
+  need: NeedContext;
+  /**
+   * Whether a donation other than this one holds the PaymentIntent passed to lockDonation
+   * (UNIQUE would refuse it); false when none was passed.
+   */
+  paymentIntentTaken: boolean;
 }
 
-/** Locks and returns one donation (FOR UPDATE), found by exactly one of its keys. */
+/**
+ * Locks and returns one donation (FOR UPDATE OF the donation only), found by exactly one of
+ * its keys, with its need's names (for the emails) read in the same statement.
+ *
+ * `paymentIntentId`: the PaymentIntent the event names, to learn in the same statement whether
+ * another donation already holds it. Callers hold that PaymentIntent's advisory lock (taken in
+ * an earlier statement), which every writer of stripe_payment_intent_id holds, so this
+ * statement's snapshot already sees any such writer's commit.
+ */
 export async function lockDonation(
   trx: Database,
   by: { id: number } | { checkoutSessionId: string } | { paymentIntentId: string },
+  options: { paymentIntentId?: string | null } = {},
 ): Promise<LedgerDonation | undefined> {
-  let query = trx.selectFrom("donations").select([
-    "id",
-    "need_id",
-    "amount",
-    "fee_cover",
-    "currency",
-    "status",
-    "donor_name",
-    "donor_email",
-    "show_name",
-    "updates_opt_in",
-    "locale",
-    "stripe_checkout_session_id",
-    "stripe_payment_intent_id",
-    "stripe_account_id",
-    "stripe_charge_id",
-    "refunded_amount",
-    "disputed_amount",
-    "dispute_status",
-  ]);
-  if ("id" in by) query = query.where("id", "=", by.id);
-  else if ("checkoutSessionId" in by) query = query.where("stripe_checkout_session_id", "=", by.checkoutSessionId);
-  else query = query.where("stripe_payment_intent_id", "=", by.paymentIntentId);
-  const row = await query.forUpdate().executeTakeFirst();
+  const otherPaymentIntent = options.paymentIntentId ?? null;
+  let query = trx
+    .selectFrom("donations as d")
+    .innerJoin("needs as n", "n.id", "d.need_id")
+    .innerJoin("organisations as o", "o.id", "n.organisation_id")
+    .select([
+      "d.id",
+      "d.need_id",
+      "d.amount",
+      "d.fee_cover",
+      "d.currency",
+      "d.status",
+      "d.donor_name",
+      "d.donor_email",
+      "d.show_name",
+      "d.updates_opt_in",
+      "d.locale",
+      "d.stripe_checkout_session_id",
+      "d.stripe_payment_intent_id",
+      "d.stripe_account_id",
+      "d.stripe_charge_id",
+      "d.refunded_amount",
+      "d.disputed_amount",
+      "d.dispute_status",
+      "d.succeeded_at",
+      "n.slug as need_slug",
+      "n.title as need_title",
+      "n.currency as need_currency",
+      "n.organisation_id",
+      "o.name as organisation_name",
+      (otherPaymentIntent === null
+        ? sql<boolean>`false`
+        : sql<boolean>`EXISTS (SELECT 1 FROM donations other
+            WHERE other.stripe_payment_intent_id = ${otherPaymentIntent} AND other.id <> d.id)`
+      ).as("payment_intent_taken"),
+    ]);
+  if ("id" in by) query = query.where("d.id", "=", by.id);
+  else if ("checkoutSessionId" in by) query = query.where("d.stripe_checkout_session_id", "=", by.checkoutSessionId);
+  else query = query.where("d.stripe_payment_intent_id", "=", by.paymentIntentId);
+  // OF d: the need and organisation rows are only read; the need is locked later, in settleGoal.
+  const row = await query.forUpdate(["d"]).executeTakeFirst();
   if (!row) return undefined;
   return {
     id: row.id,
@@ -139,67 +194,107 @@ export async function lockDonation(
     refundedAmount: row.refunded_amount,
     disputedAmount: row.disputed_amount,
     disputeStatus: row.dispute_status,
+    succeededAt: row.succeeded_at,
+    need: {
+      id: row.need_id,
+      slug: row.need_slug,
+      title: row.need_title,
+      currency: row.need_currency,
+      organisationId: row.organisation_id,
+      organisationName: row.organisation_name,
+    },
+    paymentIntentTaken: Boolean(row.payment_intent_taken),
   };
 }
 
 /**
- * Locks the donation's need (FOR UPDATE), right after the donation row and before any write.
- * NOTE: a second UPDATE of a row this transaction already updated re-checks its foreign keys,
- * which takes FOR KEY SHARE on the need; taking FOR UPDATE only later (to compare raised with
- * the goal) would then be a lock upgrade, and concurrent donations to one need deadlock on it.
+ * Locks the need's row for the goal check (settleGoal), as the transaction's last lock.
+ *
+ * FOR NO KEY UPDATE, not FOR UPDATE. NOTE: a second UPDATE of a donation row this transaction
+ * already wrote re-checks its foreign keys, which takes FOR KEY SHARE on the need (and on the
+ * item); concurrent donations to one need can all hold that when they get here. FOR UPDATE
+ * conflicts with KEY SHARE, so taking it this late would be a lock upgrade that deadlocks two
+ * such transactions (each waits for the other's KEY SHARE); FOR NO KEY UPDATE does not conflict
+ * with KEY SHARE, so each waits only for the one holding the need, which never waits for it.
+ * It still conflicts with itself, with FOR SHARE (a new pending donation) and with FOR UPDATE
+ * (organisers' item and lifecycle changes), which is all the serialisation the goal needs. The
+ * funded transition that follows updates no key column (id, slug), so it needs nothing stronger.
  * https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS
  */
 export async function lockNeed(trx: Database, needId: number): Promise<{ id: number; status: NeedStatus }> {
-  return trx.selectFrom("needs").where("id", "=", needId).select(["id", "status"]).forUpdate().executeTakeFirstOrThrow();
+  return trx.selectFrom("needs").where("id", "=", needId).select(["id", "status"]).forNoKeyUpdate().executeTakeFirstOrThrow();
 }
 
-/** Whether a donation other than `exceptId` already holds this PaymentIntent (UNIQUE would refuse it). */
-export async function paymentIntentTaken(trx: Database, paymentIntentId: string, exceptId: number): Promise<boolean> {
-  const row = await trx
-    .selectFrom("donations")
-    .where("stripe_payment_intent_id", "=", paymentIntentId)
-    .where("id", "!=", exceptId)
-    .select("id")
-    .executeTakeFirst();
-  return row !== undefined;
+/** What one event writes to its donation, in one UPDATE. */
+export interface PaymentWrite {
+  /** Stripe ids the donation may not know yet; one it knows is never replaced. */
+  checkoutSessionId?: string | null;
+  paymentIntentId?: string | null;
+  chargeId?: string | null;
+  /** The event's `created`: the money is taken, so the donation is counted from now on. */
+  succeededAt?: number | null;
+  /** Recompute the cached refund and dispute totals from the stored facts. */
+  refreshTotals?: boolean;
 }
 
 /**
- * Fills in Stripe ids the donation did not know yet; never replaces one it knows (the caller
- * parks an event whose ids disagree). Called under the PaymentIntent's advisory lock, which
- * every writer of stripe_payment_intent_id here holds.
+ * Writes what an event says about its (locked) donation in one UPDATE — Stripe ids, pending
+ * (or failed/expired: Stripe says the money was taken, and money taken is counted) →
+ * succeeded, and the refund and dispute totals recomputed from the stored facts — and brings
+ * `donation` up to date. Learning the PaymentIntent always recomputes the totals: refunds or
+ * disputes that overtook the completion were stored by PaymentIntent.
+ *
+ * Returns whether the donation became succeeded now (false when it already was: the caller
+ * then sends nothing, which makes a second completion about the same payment harmless) and
+ * whether the totals changed. Callers hold the PaymentIntent's advisory lock, which every
+ * writer of stripe_payment_intent_id and of the facts holds.
  */
-export async function attachStripeIds(
+export async function writePayment(
   trx: Database,
-  donationId: number,
-  ids: { checkoutSessionId?: string | null; paymentIntentId?: string | null; chargeId?: string | null },
-): Promise<void> {
+  donation: LedgerDonation,
+  write: PaymentWrite,
+): Promise<{ succeeded: boolean; totalsChanged: boolean }> {
+  const learns = Boolean(write.paymentIntentId) && donation.paymentIntentId === null;
+  const paymentIntentId = donation.paymentIntentId ?? (learns ? write.paymentIntentId! : null);
+  const succeeds = write.succeededAt != null && donation.status !== "succeeded";
+
   const set: Record<string, unknown> = {};
-  if (ids.checkoutSessionId) set.stripe_checkout_session_id = sql`coalesce(stripe_checkout_session_id, ${ids.checkoutSessionId})`;
-  if (ids.paymentIntentId) set.stripe_payment_intent_id = sql`coalesce(stripe_payment_intent_id, ${ids.paymentIntentId})`;
-  if (ids.chargeId) set.stripe_charge_id = sql`coalesce(stripe_charge_id, ${ids.chargeId})`;
-  if (Object.keys(set).length === 0) return;
-  await trx
+  if (write.checkoutSessionId && donation.checkoutSessionId === null) set.stripe_checkout_session_id = write.checkoutSessionId;
+  if (learns) set.stripe_payment_intent_id = paymentIntentId;
+  if (write.chargeId && donation.chargeId === null) set.stripe_charge_id = write.chargeId;
+  if (succeeds) {
+    set.status = "succeeded";
+    set.succeeded_at = sql`coalesce(succeeded_at, to_timestamp(${write.succeededAt!}))`;
+  }
+  let totals: PaymentTotals | null = null;
+  if ((learns || write.refreshTotals) && paymentIntentId) {
+    const computed = paymentTotals(await paymentFacts(trx, paymentIntentId), donation.amount + donation.feeCover);
+    if (
+      computed.refundedAmount !== donation.refundedAmount ||
+      computed.disputedAmount !== donation.disputedAmount ||
+      computed.disputeStatus !== donation.disputeStatus
+    ) {
+      totals = computed;
+      set.refunded_amount = computed.refundedAmount;
+      set.disputed_amount = computed.disputedAmount;
+      set.dispute_status = computed.disputeStatus;
+    }
+  }
+  if (Object.keys(set).length === 0) return { succeeded: false, totalsChanged: false };
+
+  const row = await trx
     .updateTable("donations")
     .set({ ...set, updated_at: sql`now()` })
-    .where("id", "=", donationId)
-    .execute();
-}
-
-/**
- * pending (or failed/expired: Stripe says the money was taken, and money taken is counted) →
- * succeeded. Returns false when it already was: the caller then does nothing else, which is
- * what makes a second completion event about the same payment harmless.
- */
-export async function markDonationSucceeded(trx: Database, donationId: number, at: number): Promise<boolean> {
-  const row = await trx
-    .updateTable("donations")
-    .set({ status: "succeeded", succeeded_at: sql`coalesce(succeeded_at, to_timestamp(${at}))`, updated_at: sql`now()` })
-    .where("id", "=", donationId)
-    .where("status", "!=", "succeeded")
-    .returning("id")
-    .executeTakeFirst();
-  return row !== undefined;
+    .where("id", "=", donation.id)
+    .returning("succeeded_at")
+    .executeTakeFirstOrThrow();
+  if (set.stripe_checkout_session_id) donation.checkoutSessionId = write.checkoutSessionId!;
+  if (learns) donation.paymentIntentId = paymentIntentId;
+  if (set.stripe_charge_id) donation.chargeId = write.chargeId!;
+  if (succeeds) donation.status = "succeeded";
+  donation.succeededAt = row.succeeded_at;
+  if (totals) Object.assign(donation, totals);
+  return { succeeded: succeeds, totalsChanged: totals !== null };
 }
 
 /** Only a pending donation can fail or expire: succeeded is never downgraded by a late event. */
@@ -372,83 +467,44 @@ export function paymentTotals(facts: PaymentFacts, charged: number): PaymentTota
 }
 
 /**
- * Recomputes the donation's cached refunded_amount, disputed_amount and dispute_status from the
- * stored facts (never by adding to them, so replays and disorder cannot double-count).
- * Returns whether anything changed.
+ * Every stored refund, charge snapshot and dispute of one PaymentIntent, in one query (three
+ * would be three round trips inside the event's transaction).
  */
-export async function refreshPaymentTotals(trx: Database, donation: LedgerDonation): Promise<boolean> {
-  const paymentIntentId = donation.paymentIntentId;
-  if (!paymentIntentId) return false;
-  // One after another: a transaction is one connection.
-  const refunds = await trx
-    .selectFrom("payment_refunds")
-    .where("payment_intent_id", "=", paymentIntentId)
-    .select(["amount", "status", "status_at"])
-    .execute();
-  const charge = await trx
-    .selectFrom("payment_charge_refunds")
-    .where("payment_intent_id", "=", paymentIntentId)
-    .select(["amount_refunded", "status_at"])
-    .executeTakeFirst();
-  const disputes = await trx
-    .selectFrom("payment_disputes")
-    .where("payment_intent_id", "=", paymentIntentId)
-    .select(["stripe_dispute_id", "amount", "status", "status_at"])
-    .execute();
-  const totals = paymentTotals(
-    {
-      refunds: refunds.map((r) => ({ amount: r.amount, status: r.status, at: Number(r.status_at) })),
-      charge: charge ? { amountRefunded: charge.amount_refunded, at: Number(charge.status_at) } : null,
-      disputes: disputes.map((d) => ({ id: d.stripe_dispute_id, amount: d.amount, status: d.status, at: Number(d.status_at) })),
-    },
-    donation.amount + donation.feeCover,
-  );
-  if (
-    totals.refundedAmount === donation.refundedAmount &&
-    totals.disputedAmount === donation.disputedAmount &&
-    totals.disputeStatus === donation.disputeStatus
-  ) {
-    return false;
+export async function paymentFacts(trx: Database, paymentIntentId: string): Promise<PaymentFacts> {
+  const rows = await sql<{ kind: "refund" | "charge" | "dispute"; id: string; amount: number; status: string | null; status_at: number }>`
+    SELECT 'refund' AS kind, stripe_refund_id AS id, amount, status, status_at
+      FROM payment_refunds WHERE payment_intent_id = ${paymentIntentId}
+    UNION ALL
+    SELECT 'charge', payment_intent_id, amount_refunded, NULL, status_at
+      FROM payment_charge_refunds WHERE payment_intent_id = ${paymentIntentId}
+    UNION ALL
+    SELECT 'dispute', stripe_dispute_id, amount, status, status_at
+      FROM payment_disputes WHERE payment_intent_id = ${paymentIntentId}`.execute(trx);
+  const facts: PaymentFacts = { refunds: [], charge: null, disputes: [] };
+  for (const row of rows.rows) {
+    const amount = Number(row.amount);
+    const at = Number(row.status_at);
+    if (row.kind === "refund") facts.refunds.push({ amount, status: row.status!, at });
+    else if (row.kind === "charge") facts.charge = { amountRefunded: amount, at };
+    else facts.disputes.push({ id: row.id, amount, status: row.status!, at });
   }
-  await trx
-    .updateTable("donations")
-    .set({
-      refunded_amount: totals.refundedAmount,
-      disputed_amount: totals.disputedAmount,
-      dispute_status: totals.disputeStatus,
-      updated_at: sql`now()`,
-    })
-    .where("id", "=", donation.id)
-    .execute();
-  Object.assign(donation, totals);
-  return true;
+  return facts;
 }
 
 // ---- What a succeeded donation sends ------------------------------------------------------
-
-interface NeedContext {
-  id: number;
-  slug: string;
-  title: string;
-  currency: string;
-  status: NeedStatus;
-  organisationId: number;
-  organisationName: string;
-}
 
 async function needContext(trx: Database, needId: number): Promise<NeedContext> {
   const row = await trx
     .selectFrom("needs")
     .innerJoin("organisations as o", "o.id", "needs.organisation_id")
     .where("needs.id", "=", needId)
-    .select(["needs.id", "needs.slug", "needs.title", "needs.currency", "needs.status", "needs.organisation_id", "o.name as organisation_name"])
+    .select(["needs.id", "needs.slug", "needs.title", "needs.currency", "needs.organisation_id", "o.name as organisation_name"])
     .executeTakeFirstOrThrow();
   return {
     id: row.id,
     slug: row.slug,
     title: row.title,
     currency: row.currency,
-    status: row.status,
     organisationId: row.organisation_id,
     organisationName: row.organisation_name,
   };
@@ -458,12 +514,13 @@ const needUrl = (appUrl: string, slug: string) => `${appUrl}/needs/${encodeURICo
 
 /**
  * The receipt (once per donation, by its key) and, if the donor opted in, the updates
- * subscription — in the transaction that made the donation succeed. Returns false when the
- * outbox refused the address (the money still counts; the event's detail says so).
+ * subscription — in the transaction that made the donation succeed. The need's names and the
+ * time it was paid come with the donation (lockDonation, writePayment): nothing is read again.
+ * Returns false when the outbox refused the address (the money still counts; the event's
+ * detail says so).
  */
 export async function queueDonationMail(trx: Database, donation: LedgerDonation, appUrl: string): Promise<boolean> {
-  const need = await needContext(trx, donation.needId);
-  const paid = await trx.selectFrom("donations").where("id", "=", donation.id).select("succeeded_at").executeTakeFirstOrThrow();
+  const need = donation.need;
   let queued = true;
   try {
     await enqueueEmail(trx, {
@@ -482,7 +539,7 @@ export async function queueDonationMail(trx: Database, donation: LedgerDonation,
         needTitle: need.title,
         needUrl: needUrl(appUrl, need.slug),
         organisationName: need.organisationName,
-        paidAt: (paid.succeeded_at ?? new Date()).toISOString(),
+        paidAt: (donation.succeededAt ?? new Date()).toISOString(),
         // No organisation can declare tax-deductible status yet (issue 5): say plainly it is not.
         taxDeductible: false,
       },
@@ -509,18 +566,30 @@ export async function queueDonationMail(trx: Database, donation: LedgerDonation,
 // ---- The goal -----------------------------------------------------------------------------
 
 export interface GoalResult {
-  raised: number;
-  goal: number;
+  /** Counted total and goal; null when the need is not live (nothing to compare). */
+  raised: number | null;
+  goal: number | null;
   funded: boolean;
   /** Goal-met emails queued by this call. */
   notified: number;
 }
 
+/** Rows per multi-row INSERT: well under PostgreSQL's 65,535 bind parameters (8 per outbox row). */
+const FAN_OUT_CHUNK = 1000;
+
 /**
- * After a change that can raise a need's counted total: with the need row locked (after the
- * donation row, always — see lockNeed), compare raised with the goal. The first transaction to see raised ≥ goal
- * while the need is live moves it to funded and, in the same transaction, queues one goal-met
- * email per address — backers (donors whose money counts) and the organisation's members.
+ * After a change that can raise a need's counted total, as the transaction's last step (the
+ * caller commits right after): lock the need row (lockNeed, the last lock taken), then compare
+ * raised with the goal. The first transaction to see raised ≥ goal while the need is live moves
+ * it to funded and, in the same transaction, queues one goal-met email per address — backers
+ * (donors whose money counts) and the organisation's members.
+ *
+ * Why this is enough (design.md, "Concurrency trap"): every transaction that raises the counted
+ * total of a need ends here, holding the need's lock until it commits. The sum is a separate
+ * statement after the lock, so under READ COMMITTED it sees every transaction that held the lock
+ * before us; any that comes after waits for our commit and sees us. So the transaction that
+ * completes the goal always sees it completed. Holding the lock only for these last statements
+ * and the commit (not for the whole event) is what lets one need take hundreds of events/s.
  *
  * `funded` is never undone (app/need-lifecycle.ts has no way back to live): if refunds drop the
  * total below the goal the need stays funded, and crossing again changes nothing. Independently
@@ -529,8 +598,10 @@ export interface GoalResult {
  */
 export async function settleGoal(trx: Database, needId: number, appUrl: string): Promise<GoalResult> {
   const locked = await lockNeed(trx, needId);
+  // Only a live need can become funded: no sum to compute for the others.
+  if (locked.status !== "live") return { raised: null, goal: null, funded: false, notified: 0 };
   // A separate statement after the lock: under READ COMMITTED it sees every donation committed
-  // by transactions that held this lock before us.
+  // by transactions that held this lock before us (the locking statement's snapshot may not).
   const sums = await trx
     .selectFrom("needs")
     .where("needs.id", "=", needId)
@@ -538,7 +609,7 @@ export async function settleGoal(trx: Database, needId: number, appUrl: string):
     .executeTakeFirstOrThrow();
   const raised = Number(sums.raised ?? 0);
   const goal = Number(sums.goal ?? 0);
-  if (locked.status !== "live" || goal <= 0 || raised < goal) return { raised, goal, funded: false, notified: 0 };
+  if (goal <= 0 || raised < goal) return { raised, goal, funded: false, notified: 0 };
 
   await applyTransition(trx, needId, "live", "funded", "system");
   const need = await needContext(trx, needId);
@@ -571,41 +642,47 @@ export async function settleGoal(trx: Database, needId: number, appUrl: string):
   }
   if (recipients.size === 0) return { raised, goal, funded: true, notified: 0 };
 
-  const fresh = await trx
-    .insertInto("goal_met_notifications")
-    .values([...recipients.values()].map((r) => ({ need_id: needId, email: r.email })))
-    .onConflict((oc) => oc.expression(sql`need_id, lower(email)`).doNothing())
-    .returning("email")
-    .execute();
-
-  let notified = 0;
-  for (const { email } of fresh) {
-    const recipient = recipients.get(email.toLowerCase())!;
-    try {
-      const queued = await enqueueEmail(trx, {
-        kind: "goal-met",
-        to: recipient.email,
-        locale: recipient.locale,
-        idempotencyKey: `goal-met:${needId}:${recipient.email.toLowerCase()}`,
-        transactional: true,
-        // One fan-out: the worker sends these through the provider's batch endpoint.
-        batchKey: `goal-met:${needId}`,
-        props: {
-          audience: recipient.audience,
-          needTitle: need.title,
-          needUrl: needUrl(appUrl, need.slug),
-          organisationName: need.organisationName,
-          goal,
-          raised,
-          currency: need.currency,
-        },
-      });
-      if (queued) notified += 1;
-    } catch (error) {
-      // An address the outbox refuses (thrown before any SQL) costs that one email, not the event.
-      if (!(error instanceof OutboxEnqueueError)) throw error;
-    }
+  // Multi-row INSERTs in chunks: 10,000 single-row statements took seconds inside this
+  // transaction (and under the need's lock). ON CONFLICT DO NOTHING … RETURNING keeps the
+  // at-most-once guarantee per address exactly as one row at a time did.
+  const addresses = [...recipients.values()];
+  const fresh: string[] = [];
+  for (let start = 0; start < addresses.length; start += FAN_OUT_CHUNK) {
+    const rows = await trx
+      .insertInto("goal_met_notifications")
+      .values(addresses.slice(start, start + FAN_OUT_CHUNK).map((r) => ({ need_id: needId, email: r.email })))
+      .onConflict((oc) => oc.expression(sql`need_id, lower(email)`).doNothing())
+      .returning("email")
+      .execute();
+    for (const row of rows) fresh.push(row.email);
   }
+
+  // The same props for everyone of an audience: built (and validated by the outbox) once each.
+  const propsFor = (audience: "organiser" | "backer") => ({
+    audience,
+    needTitle: need.title,
+    needUrl: needUrl(appUrl, need.slug),
+    organisationName: need.organisationName,
+    goal,
+    raised,
+    currency: need.currency,
+  });
+  const props = { organiser: propsFor("organiser"), backer: propsFor("backer") };
+  const emails: EnqueueEmailInput[] = fresh.map((email) => {
+    const recipient = recipients.get(email.toLowerCase())!;
+    return {
+      kind: "goal-met",
+      to: recipient.email,
+      locale: recipient.locale,
+      idempotencyKey: `goal-met:${needId}:${recipient.email.toLowerCase()}`,
+      transactional: true,
+      // One fan-out: the worker sends these through the provider's batch endpoint.
+      batchKey: `goal-met:${needId}`,
+      props: props[recipient.audience],
+    };
+  });
+  // An address the outbox refuses (checked before any SQL) costs that one email, not the event.
+  const notified = await enqueueEmails(trx, emails, { skipRefused: true, chunkSize: FAN_OUT_CHUNK });
   return { raised, goal, funded: true, notified };
 }
 

@@ -3,22 +3,19 @@ import type { AppContext } from "~/context";
 import type { Database } from "~/db.server";
 import type { Env } from "~/env.server";
 import {
-  attachStripeIds,
   claimStripeEvent,
   lockDonation,
-  lockNeed,
-  lockPaymentKey,
-  markDonationSucceeded,
+  lockPaymentKeys,
   markDonationUnpaid,
-  paymentIntentTaken,
   queueDonationMail,
   recordEventOutcome,
-  refreshPaymentTotals,
   settleGoal,
   storeChargeRefundFact,
   storeDisputeFact,
   storeRefundFact,
+  writePayment,
   type LedgerDonation,
+  type PaymentWrite,
 } from "~/models/payment-ledger.server";
 import { applyAccountSnapshot } from "~/models/stripe-accounts.server";
 import { verifyWebhook } from "./stripe.server";
@@ -132,17 +129,30 @@ export async function processStripeEvent(db: Database, env: Env, event: Stripe.E
       created: event.created,
     });
     if (!claimed) return { outcome: "duplicate", detail: "event already received" };
-    const result: ProcessResult = HANDLED.has(event.type)
+    const handled: Handled = HANDLED.has(event.type)
       ? await handle(trx, env, event as Stripe.Event & { type: HandledType })
       : { outcome: "ignored", detail: `event type ${event.type} is not handled` };
-    if (result.outcome !== "duplicate") {
-      await recordEventOutcome(trx, event.id, { outcome: result.outcome, detail: result.detail, donationId: result.donationId });
+    const { settleNeedId, ...result } = handled;
+    if (result.outcome === "duplicate") return result;
+    await recordEventOutcome(trx, event.id, { outcome: result.outcome, detail: result.detail, donationId: result.donationId });
+    // The goal last, right before the commit: it takes the need's lock (settleGoal), and every
+    // statement run while holding it holds up every other event about the need.
+    if (settleNeedId !== undefined) {
+      const goal = await settleGoal(trx, settleNeedId, env.APP_URL);
+      if (goal.funded) {
+        // Rare (once per need): the outcome already written gains what the goal did.
+        result.detail = `${result.detail}; need funded, ${goal.notified} goal-met emails queued`;
+        await recordEventOutcome(trx, event.id, { outcome: result.outcome, detail: result.detail, donationId: result.donationId });
+      }
     }
     return result;
   });
 }
 
-async function handle(trx: Database, env: Env, event: Stripe.Event & { type: HandledType }): Promise<ProcessResult> {
+/** A handler's result, and the need whose goal to settle once the outcome is written. */
+type Handled = ProcessResult & { settleNeedId?: number };
+
+async function handle(trx: Database, env: Env, event: Stripe.Event & { type: HandledType }): Promise<Handled> {
   // Signed, yet not the object Stripe documents: failing (500) would only make Stripe retry it
   // for days; parked, it is recorded once for someone to look at, and nothing is counted.
   const malformed = malformedObject(event.type, event.data.object as unknown as Record<string, unknown>);
@@ -229,17 +239,16 @@ function malformedObject(type: HandledType, object: Record<string, unknown>): st
 
 // ---- Checkout Sessions --------------------------------------------------------------------
 
-async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Event, session: Stripe.Checkout.Session): Promise<ProcessResult> {
+async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Event, session: Stripe.Checkout.Session): Promise<Handled> {
   const paymentIntentId = idOf(session.payment_intent);
   // Session first, then PaymentIntent: every transaction takes these keys in this order.
-  await lockPaymentKey(trx, `stripe:cs:${session.id}`);
-  if (paymentIntentId) await lockPaymentKey(trx, `stripe:pi:${paymentIntentId}`);
+  await lockPaymentKeys(trx, [`stripe:cs:${session.id}`, ...(paymentIntentId ? [`stripe:pi:${paymentIntentId}`] : [])]);
 
-  let donation = await lockDonation(trx, { checkoutSessionId: session.id });
+  let donation = await lockDonation(trx, { checkoutSessionId: session.id }, { paymentIntentId });
   if (!donation) {
     const named = donationIdFrom(session.metadata) ?? donationIdFrom({ donation_id: session.client_reference_id });
     if (named === null) return { outcome: "ignored", detail: `no donation for Checkout Session ${session.id}` };
-    donation = await lockDonation(trx, { id: named });
+    donation = await lockDonation(trx, { id: named }, { paymentIntentId });
     if (!donation) return { outcome: "parked", detail: `Checkout Session ${session.id} names donation ${named}, which does not exist` };
     if (donation.checkoutSessionId !== null) {
       return park(donation, `Checkout Session ${session.id} names donation ${donation.id}, which belongs to session ${donation.checkoutSessionId}`);
@@ -247,8 +256,7 @@ async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Even
   }
   const refusal = accountMismatch(event, donation);
   if (refusal) return park(donation, refusal);
-  // Donation, then need: one order everywhere, taken before anything is written.
-  await lockNeed(trx, donation.needId);
+  // The need is not locked here: only settleGoal, the transaction's last step, locks it.
 
   const completes = event.type === "checkout.session.completed" || event.type === "checkout.session.async_payment_succeeded";
   if (completes) {
@@ -258,19 +266,21 @@ async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Even
     }
     const currency = (session.currency ?? "").toUpperCase();
     if (currency !== donation.currency) return park(donation, `currency ${currency || "(none)"} differs from the donation's ${donation.currency}`);
-    const attached = await attachPayment(trx, donation, { checkoutSessionId: session.id, paymentIntentId });
-    if (attached) return park(donation, attached);
+    const conflict = paymentConflict(donation, paymentIntentId);
+    if (conflict) return park(donation, conflict);
   }
+  const ids: PaymentWrite = completes ? { checkoutSessionId: session.id, paymentIntentId } : {};
 
   switch (event.type) {
     case "checkout.session.completed":
       if (session.payment_status === "paid" || session.payment_status === "no_payment_required") {
-        return succeed(trx, env, event, donation);
+        return succeed(trx, env, event, donation, ids);
       }
+      await writePayment(trx, donation, ids);
       // A delayed method (konbini, bank transfer): async_payment_succeeded or _failed follows.
       return { outcome: "processed", detail: `completed, payment ${session.payment_status}: waiting for the delayed payment`, donationId: donation.id };
     case "checkout.session.async_payment_succeeded":
-      return succeed(trx, env, event, donation);
+      return succeed(trx, env, event, donation, ids);
     case "checkout.session.async_payment_failed": {
       const failed = await markDonationUnpaid(trx, donation.id, "failed");
       return { outcome: "processed", detail: failed ? "delayed payment failed" : `delayed payment failed; donation stays ${donation.status}`, donationId: donation.id };
@@ -282,21 +292,22 @@ async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Even
   }
 }
 
-/** The money is taken: count it once, apply any refunds or disputes that arrived first, send what follows. */
-async function succeed(trx: Database, env: Env, event: Stripe.Event, donation: LedgerDonation): Promise<ProcessResult> {
-  const changed = await markDonationSucceeded(trx, donation.id, event.created);
-  if (!changed) return { outcome: "processed", detail: "already succeeded", donationId: donation.id };
-  donation.status = "succeeded";
-  await refreshPaymentTotals(trx, donation);
+/**
+ * The money is taken: record the payment's ids and count it once (one UPDATE, which also
+ * applies any refunds or disputes that arrived first), send what follows, and have the goal
+ * settled after the outcome is written.
+ */
+async function succeed(trx: Database, env: Env, event: Stripe.Event, donation: LedgerDonation, ids: PaymentWrite): Promise<Handled> {
+  // Counting it re-derives its totals from the stored facts, as every change of them does.
+  const { succeeded } = await writePayment(trx, donation, { ...ids, succeededAt: event.created, refreshTotals: donation.status !== "succeeded" });
+  if (!succeeded) return { outcome: "processed", detail: "already succeeded", donationId: donation.id };
   const mailed = await queueDonationMail(trx, donation, env.APP_URL);
-  const goal = await settleGoal(trx, donation.needId, env.APP_URL);
   const notes = [
     "succeeded",
     mailed ? "receipt queued" : "receipt NOT queued: the outbox refused the donor's address",
     donation.refundedAmount > 0 ? `refunded ${donation.refundedAmount} already` : null,
-    goal.funded ? `need funded, ${goal.notified} goal-met emails queued` : null,
   ];
-  return { outcome: "processed", detail: notes.filter(Boolean).join("; "), donationId: donation.id };
+  return { outcome: "processed", detail: notes.filter(Boolean).join("; "), donationId: donation.id, settleNeedId: donation.needId };
 }
 
 // ---- Refunds, charges, disputes -----------------------------------------------------------
@@ -383,22 +394,22 @@ function disputeFacts(dispute: Stripe.Dispute, at: number): PaymentFacts {
  * donation knows that PaymentIntent (a refund can overtake the completion); the completion
  * then recomputes from them. When the donation is known, its cached totals are recomputed now.
  */
-async function handlePaymentFact(trx: Database, env: Env, event: Stripe.Event, facts: PaymentFacts): Promise<ProcessResult> {
+async function handlePaymentFact(trx: Database, env: Env, event: Stripe.Event, facts: PaymentFacts): Promise<Handled> {
   const paymentIntentId = facts.paymentIntentId;
   if (!paymentIntentId) return { outcome: "ignored", detail: `${facts.kind} ${facts.objectId} has no PaymentIntent: not a Checkout payment` };
-  await lockPaymentKey(trx, `stripe:pi:${paymentIntentId}`);
+  await lockPaymentKeys(trx, [`stripe:pi:${paymentIntentId}`]);
 
   let donation = await lockDonation(trx, { paymentIntentId });
   if (!donation && facts.namedDonationId !== null) {
-    donation = await lockDonation(trx, { id: facts.namedDonationId });
+    donation = await lockDonation(trx, { id: facts.namedDonationId }, { paymentIntentId });
     if (!donation) return { outcome: "parked", detail: `${facts.kind} ${facts.objectId} names donation ${facts.namedDonationId}, which does not exist` };
   }
   if (donation) {
-    const refusal = accountMismatch(event, donation) ?? (facts.currency !== donation.currency ? `currency ${facts.currency} differs from the donation's ${donation.currency}` : null);
+    const refusal =
+      accountMismatch(event, donation) ??
+      (facts.currency !== donation.currency ? `currency ${facts.currency} differs from the donation's ${donation.currency}` : null) ??
+      paymentConflict(donation, paymentIntentId);
     if (refusal) return park(donation, refusal);
-    await lockNeed(trx, donation.needId);
-    const attached = await attachPayment(trx, donation, { paymentIntentId, chargeId: facts.chargeId });
-    if (attached) return park(donation, attached);
   }
 
   const stored = await facts.store(trx, paymentIntentId);
@@ -408,17 +419,21 @@ async function handlePaymentFact(trx: Database, env: Env, event: Stripe.Event, f
       detail: `${facts.kind} ${facts.objectId} ${stored ? "stored" : "older than what is stored"}; no donation has PaymentIntent ${paymentIntentId} yet`,
     };
   }
-  const changed = await refreshPaymentTotals(trx, donation);
-  // A refund that failed or a dispute that was won can raise the total back over the goal.
-  const goal = changed && donation.status === "succeeded" ? await settleGoal(trx, donation.needId, env.APP_URL) : null;
+  // The ids and the totals recomputed from every stored fact, this one included: one UPDATE.
+  const { totalsChanged } = await writePayment(trx, donation, { paymentIntentId, chargeId: facts.chargeId, refreshTotals: true });
   const detail = [
     `${facts.kind} ${facts.objectId} ${stored ? "stored" : "older than what is stored"}`,
-    changed
+    totalsChanged
       ? `refunded ${donation.refundedAmount}, disputed ${donation.disputedAmount}${donation.disputeStatus ? ` (${donation.disputeStatus})` : ""}`
       : "totals unchanged",
-    goal?.funded ? `need funded, ${goal.notified} goal-met emails queued` : null,
   ];
-  return { outcome: "processed", detail: detail.filter(Boolean).join("; "), donationId: donation.id };
+  return {
+    outcome: "processed",
+    detail: detail.join("; "),
+    donationId: donation.id,
+    // A refund that failed or a dispute that was won can raise the total back over the goal.
+    settleNeedId: totalsChanged && donation.status === "succeeded" ? donation.needId : undefined,
+  };
 }
 
 // ---- Connected accounts -------------------------------------------------------------------
@@ -448,35 +463,20 @@ function accountMismatch(event: Stripe.Event, donation: LedgerDonation): string 
   return account === donation.accountId ? null : `event from account ${account ?? "(platform)"}, but the donation was charged on ${donation.accountId}`;
 }
 
-/** Records the PaymentIntent (and charge, session) on the donation; a reason to park if they disagree. */
-async function attachPayment(
-  trx: Database,
-  donation: LedgerDonation,
-  ids: { checkoutSessionId?: string; paymentIntentId: string | null; chargeId?: string | null },
-): Promise<string | null> {
-  const { paymentIntentId } = ids;
-  if (paymentIntentId && donation.paymentIntentId !== null && donation.paymentIntentId !== paymentIntentId) {
+/**
+ * Why the event's PaymentIntent cannot be recorded on this donation, or null: the donation
+ * knows another one, or it would learn one that another donation holds (lockDonation checked).
+ */
+function paymentConflict(donation: LedgerDonation, paymentIntentId: string | null): string | null {
+  if (!paymentIntentId) return null;
+  if (donation.paymentIntentId !== null && donation.paymentIntentId !== paymentIntentId) {
     return `PaymentIntent ${paymentIntentId} differs from the donation's ${donation.paymentIntentId}`;
   }
-  const learns = paymentIntentId !== null && donation.paymentIntentId === null;
-  if (learns && (await paymentIntentTaken(trx, paymentIntentId, donation.id))) {
-    return `PaymentIntent ${paymentIntentId} already belongs to another donation`;
-  }
-  await attachStripeIds(trx, donation.id, {
-    checkoutSessionId: ids.checkoutSessionId,
-    paymentIntentId: learns ? paymentIntentId : null,
-    chargeId: donation.chargeId === null ? ids.chargeId : null,
-  });
-  if (learns) {
-    donation.paymentIntentId = paymentIntentId;
-    // Refunds or disputes that overtook this moment were stored by PaymentIntent: apply them.
-    await refreshPaymentTotals(trx, donation);
-  }
-  if (ids.checkoutSessionId && donation.checkoutSessionId === null) donation.checkoutSessionId = ids.checkoutSessionId;
+  if (donation.paymentIntentId === null && donation.paymentIntentTaken) return `PaymentIntent ${paymentIntentId} already belongs to another donation`;
   return null;
 }
 
-function park(donation: LedgerDonation, detail: string): ProcessResult {
+function park(donation: LedgerDonation, detail: string): Handled {
   return { outcome: "parked", detail, donationId: donation.id };
 }
 

@@ -3,7 +3,8 @@ import { sql } from "kysely";
 import type Stripe from "stripe";
 import { renderEmail } from "~/email/render.server";
 import { raisedOf } from "~/models/needs.server";
-import { paymentTotals } from "~/models/payment-ledger.server";
+import type { Database } from "~/db.server";
+import { lockNeed, paymentTotals } from "~/models/payment-ledger.server";
 import { HANDLED_EVENT_TYPES, processStripeEvent, receiveStripeWebhook } from "~/payments/webhook.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
@@ -635,5 +636,80 @@ describe.skipIf(!onPostgres)("concurrent deliveries on PostgreSQL (skipped on PG
 
   it("lets 20 donations cross the goal at once: funded exactly once, one goal-met email per address", async () => {
     await goalScenario((events) => Promise.all(events.map((e) => deliverOverHttp(app.url, e))));
+  });
+});
+
+// ---- The need's lock ----------------------------------------------------------------------
+
+describe.skipIf(!onPostgres)("the need's lock on PostgreSQL (skipped on PGlite: one connection cannot race)", () => {
+  /**
+   * What PostgreSQL's foreign-key check runs for a row that references the need (a
+   * subscription or goal-met row inserted, a donation updated twice in one transaction).
+   */
+  const keyShare = (trx: Database, needId: number) => sql`SELECT 1 FROM needs WHERE id = ${needId} FOR KEY SHARE`.execute(trx);
+
+  /** Two transactions each take KEY SHARE on the need, wait for each other, then `lock` it. */
+  async function twoTransactions(needId: number, lock: (trx: Database) => Promise<unknown>) {
+    let arrived = 0;
+    let release!: () => void;
+    const bothShare = new Promise<void>((resolve) => (release = resolve));
+    const one = () =>
+      db().transaction().execute(async (trx) => {
+        await keyShare(trx, needId);
+        if (++arrived === 2) release();
+        await bothShare;
+        await lock(trx);
+        // Hold it a moment, as settleGoal and the commit do.
+        await sql`SELECT pg_sleep(0.05)`.execute(trx);
+      });
+    return Promise.allSettled([one(), one()]);
+  }
+
+  it("lets transactions that already hold KEY SHARE on the need take its lock one after another (FOR UPDATE would deadlock)", async () => {
+    const need = await newNeed();
+    const results = await twoTransactions(need.id, (trx) => lockNeed(trx, need.id));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
+
+    // The control: the same with FOR UPDATE is the lock upgrade PostgreSQL refuses.
+    const upgraded = await twoTransactions(need.id, (trx) => trx.selectFrom("needs").where("id", "=", need.id).select("id").forUpdate().execute());
+    const failures = upgraded.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(failures).toHaveLength(1);
+    expect((failures[0]!.reason as { code?: string }).code).toBe("40P01");
+  });
+
+  it("takes 60 completions (half of donors opted in), refunds and re-sent events on one need at once: no deadlock, exact totals, funded once", async () => {
+    const org = await createOrganiser(db(), { orgName: "Busy need group" });
+    const acct = await connectOrganisation(db(), org.organisationId);
+    const need = await newNeed(250_000, org.organisationId);
+    const donations: PendingDonation[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      // Opting in inserts a subscription (a foreign key to the need) before the goal is settled.
+      donations.push(await createPendingDonation(db(), { needId: need.id, amount: 5_000, accountId: acct, email: `busy-${i % 50}@example.org`, updatesOptIn: i % 2 === 0 }));
+    }
+    const refunded = donations.filter((_, i) => i % 6 === 0);
+    const completions = donations.map((d) => completed(d));
+    const events = [
+      ...completions,
+      // Refunds race their own completions (some arrive first: stored, then applied by the completion).
+      ...refunded.map((d) => chargeRefunded(d, 1_000)),
+      ...completions.filter((_, i) => i % 5 === 0),
+    ];
+    // A fixed interleaving, different from the list order.
+    const order = events.map((e, i) => ({ e, k: (i * 7919) % events.length })).sort((a, b) => a.k - b.k).map((x) => x.e);
+    const results = await Promise.all(order.map((e) => deliverOverHttp(app.url, e)));
+    expect(results.filter((r) => r.status !== 200)).toEqual([]);
+    expect(results.filter((r) => r.body === "duplicate")).toHaveLength(12);
+
+    expect(await raised(need.id)).toBe(60 * 5_000 - refunded.length * 1_000);
+    const row = await db().selectFrom("needs").where("id", "=", need.id).select("status").executeTakeFirstOrThrow();
+    expect(row.status).toBe("funded");
+    const ids = donations.map((d) => d.id);
+    expect(await db().selectFrom("stripe_events").where("detail", "like", "%need funded%").where("donation_id", "in", ids).selectAll().execute()).toHaveLength(1);
+    expect(await db().selectFrom("donations").where("id", "in", ids).where("status", "=", "succeeded").selectAll().execute()).toHaveLength(60);
+    for (const d of donations) expect(await outbox("receipt", `receipt:${d.id}`)).toHaveLength(1);
+    const goalMet = (await outbox("goal-met")).filter((e) => e.idempotency_key.startsWith(`goal-met:${need.id}:`));
+    expect(goalMet.length).toBeGreaterThan(0);
+    expect(new Set(goalMet.map((m) => m.recipient.toLowerCase())).size).toBe(goalMet.length);
+    expect(goalMet.every((m) => (m.props as { raised: number }).raised >= 250_000)).toBe(true);
   });
 });
