@@ -21,7 +21,9 @@ import { LOCALE_COOKIE, negotiateLocale } from "~/locales";
  *   edits) empties the cache when it finishes, and a render that began before that write is not
  *   stored (a generation counter), so a donor coming back from Checkout sees their gift.
  * - Writes made by other processes (a second web process, the CLI) show within the TTL.
- * Concurrent misses for one page wait for a single render instead of all rendering it.
+ * Concurrent misses for one page wait for a single render instead of all rendering it, and
+ * while an expired copy is being replaced the others get the expired one (at most one render
+ * older than the TTL).
  */
 
 export interface PageCacheOptions {
@@ -128,7 +130,7 @@ export function createPageCache(options: PageCacheOptions): PageCache {
       if (rendering.get(key) === done) rendering.delete(key);
       // A write finished while this page was rendering: what it read may be older than that write.
       if (entry && generation === startedIn) {
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+        if (!entries.has(key) && entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
         entries.set(key, entry);
       }
       settle(entry && generation === startedIn ? entry : null);
@@ -187,9 +189,10 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     const key = `${negotiateLocale(req.headers.cookie ?? null, req.headers["accept-language"] ?? null)} ${req.path}`;
     const entry = entries.get(key);
     if (entry && entry.expiresAt > now()) return serve(res, entry);
-    if (entry) entries.delete(key);
-
     const pending = rendering.get(key);
+    // An expired copy is still served while its replacement renders, so only the one visitor
+    // who renders waits (a write removes copies outright, so this is never older than a write).
+    if (entry && pending) return serve(res, entry);
     if (!pending) return renderAndKeep(key, res, next);
     pending.then(
       (rendered) => (rendered && !res.headersSent ? serve(res, rendered) : renderAndKeep(key, res, next)),

@@ -59,6 +59,9 @@ export async function startE2EServer(options: { emailWorker?: boolean } = {}): P
     EMAIL_WORKER: options.emailWorker ? "inline" : "off",
     EMAIL_POLL_MS: "100",
     EMAIL_RATE_PER_SECOND: "50",
+    // As in production: anonymous visitors get the need page's cached copy, so every flow here
+    // (hydration with a filled-in nonce and token, a total after paying) runs through it.
+    PAGE_CACHE_MS: "1000",
     ...(database?.url ? { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "5" } : { DATA_DIR: dataDir }),
   });
   let running: RunningServer;

@@ -188,6 +188,27 @@ describe("page cache rules", () => {
     expect(renders).toBe(2);
   });
 
+  it("while an expired copy is replaced, other visitors get the expired copy instead of waiting", async () => {
+    clock = 50_000;
+    body = "old";
+    await fetchPage("/needs/stale");
+    clock += 1000;
+    body = "new";
+    slow = true;
+    const renderer = fetchPage("/needs/stale");
+    while (!release) await new Promise((resolve) => setTimeout(resolve, 5));
+    slow = false;
+    const meanwhile = await fetchPage("/needs/stale");
+    expect(meanwhile.cache).toBe("hit");
+    expect(meanwhile.text).toContain("old");
+    release();
+    release = undefined;
+    expect((await renderer).text).toContain("new");
+    const after = await fetchPage("/needs/stale");
+    expect(after.cache).toBe("hit");
+    expect(after.text).toContain("new");
+  });
+
   it("never keeps a response that sets a cookie", async () => {
     await fetchPage("/needs/sets-cookie");
     expect((await fetchPage("/needs/sets-cookie")).cache).toBe("miss");
