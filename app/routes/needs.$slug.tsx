@@ -57,14 +57,19 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // Drafts and cancelled needs are not public: the same 404 as a slug that never existed.
   const need = await getPublicNeed(context.db, params.slug ?? "");
   if (!need) throw new Response("Not Found", { status: 404 });
-  const target = await getDonationTarget(context.db, need.id);
+  // Independent reads: side by side, so a render waits for the slowest, not for their sum.
+  const [target, supporters, timeline] = await Promise.all([
+    getDonationTarget(context.db, need.id),
+    listSupporters(context.db, need.id),
+    getNeedTimeline(context.db, need.id),
+  ]);
   if (!target) throw new Response("Not Found", { status: 404 });
   const page = needPageData(need, context.env);
   return {
     ...page,
     donate: donateFormData(need, target, context.env, new URL(request.url), context.formToken),
-    supporters: await listSupporters(context.db, need.id),
-    timeline: await getNeedTimeline(context.db, need.id),
+    supporters,
+    timeline,
     feed: {
       url: `${page.pageUrl}/feed.xml`,
       title: translator(requestLocale(request))("feed.need.title", { need: need.title, organisation: need.organisation.name }),
