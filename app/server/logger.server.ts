@@ -2,16 +2,32 @@ import pino, { type Logger } from "pino";
 import type { Env } from "~/env.server";
 
 /** Structured JSON logs. Secrets, cookies and tokens never reach them. */
-export function createLogger(env: Pick<Env, "LOG_LEVEL">): Logger {
-  return pino({
-    level: env.LOG_LEVEL,
-    base: { service: "tomoni" },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: ["req.headers.cookie", "req.headers.authorization", "*.password", "*.token", "*.email", "*.secret"],
-      censor: "[redacted]",
+export function createLogger(env: Pick<Env, "LOG_LEVEL">, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: env.LOG_LEVEL,
+      base: { service: "tomoni" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          "req.headers.cookie",
+          "req.headers.authorization",
+          "*.password",
+          "*.token",
+          "*.email",
+          "*.secret",
+          // A PostgreSQL error's detail names the row's values: a unique violation on donors'
+          // or users' addresses would put an email address in the log ("Key (lower(email))=(…)").
+          "err.detail",
+          "err.where",
+          "error.detail",
+          "error.where",
+        ],
+        censor: "[redacted]",
+      },
     },
-  });
+    destination,
+  );
 }
 
 // Path segments that carry secrets: one-click unsubscribe, password reset, invitations.
