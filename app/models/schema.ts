@@ -173,6 +173,8 @@ export interface UpdatesTable {
   spend_note: Generated<string>;
   author_id: number | null;
   consent_confirmed: Generated<boolean>;
+  /** The new-update form's submission (token + digest of the content): one draft per submission. */
+  submission_key: string | null;
   created_at: Timestamp;
   edited_at: NullableTimestamp;
   deleted_at: NullableTimestamp;

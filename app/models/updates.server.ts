@@ -185,24 +185,40 @@ async function checkNeedAndStep(db: Database, organisationId: number, content: P
   return need;
 }
 
-/** A new draft (never published here: publishing is always a conditional UPDATE of a saved row). */
+/**
+ * A new draft (never published here: publishing is always a conditional UPDATE of a saved row).
+ * With a submission key, the same submission arriving twice (a double click, a re-sent POST)
+ * gets the draft the first one made: the unique index decides, not a look-up first.
+ */
 export async function createUpdateDraft(
   db: Database,
-  input: { organisationId: number; authorId: number | null; content: UpdateContent },
-): Promise<{ id: number }> {
+  input: { organisationId: number; authorId: number | null; content: UpdateContent; submissionKey?: string | null },
+): Promise<{ id: number; repeated: boolean }> {
   const { content } = input;
+  const submissionKey = input.submissionKey ?? null;
   return db.transaction().execute(async (trx) => {
     await checkNeedAndStep(trx, input.organisationId, content);
-    return trx
+    const created = await trx
       .insertInto("updates")
       .values({
         organisation_id: input.organisationId,
         ...contentColumns(content),
         author_id: input.authorId,
         consent_confirmed: content.consentConfirmed,
+        submission_key: submissionKey,
       })
+      .onConflict((oc) => oc.columns(["organisation_id", "submission_key"]).doNothing())
       .returning("id")
+      .executeTakeFirst();
+    if (created) return { id: created.id, repeated: false };
+    // The conflicting row is committed (the insert waited for it), so this read sees it.
+    const first = await trx
+      .selectFrom("updates")
+      .where("organisation_id", "=", input.organisationId)
+      .where("submission_key", "=", submissionKey)
+      .select("id")
       .executeTakeFirstOrThrow();
+    return { id: first.id, repeated: true };
   });
 }
 

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import type { DonateFormData } from "~/components/DonateForm";
 import type { AppContext } from "~/context";
 import type { Env } from "~/env.server";
 import type { DonationInput } from "~/forms/donation.server";
+import { submissionKey } from "~/forms/submission.server";
 import { translator, type Locale } from "~/locales";
 import {
   acceptsDonations,
@@ -29,30 +29,19 @@ export type CheckoutContext = Pick<AppContext, "db" | "env" | "logger">;
 /** How long a demo session stays open: Stripe's default for Checkout is 24 hours. */
 const DEMO_SESSION_SECONDS = 24 * 60 * 60;
 
-/**
- * The donation's submission key: the form's one-time token plus a digest of what was
- * submitted. The same form sent twice (a double click, a retry) is the same donation; a form
- * restored by the back button and changed (another amount) is a new one, instead of being
- * sent to a session for the old amount.
- */
-export function submissionKey(token: string, needId: number, input: DonationInput): string {
-  const digest = createHash("sha256")
-    .update(
-      JSON.stringify([
-        needId,
-        input.amount,
-        input.feeCover,
-        input.itemId,
-        input.donorName,
-        input.showName,
-        input.message,
-        input.email.toLowerCase(),
-        input.updatesOptIn,
-      ]),
-    )
-    .digest("base64url")
-    .slice(0, 22);
-  return `${token}:${digest}`;
+/** The donation's submission key (forms/submission.server.ts): the same form sent twice is the same donation. */
+export function donationSubmissionKey(token: string, needId: number, input: DonationInput): string {
+  return submissionKey(token, [
+    needId,
+    input.amount,
+    input.feeCover,
+    input.itemId,
+    input.donorName,
+    input.showName,
+    input.message,
+    input.email.toLowerCase(),
+    input.updatesOptIn,
+  ]);
 }
 
 /** Where Stripe sends the donor after paying: `{CHECKOUT_SESSION_ID}` is Stripe's own placeholder, kept literal. */
@@ -206,7 +195,7 @@ export async function startDonation(
     email: input.email,
     updatesOptIn: input.updatesOptIn,
     locale,
-    submissionKey: submissionKey(input.token, target.needId, input),
+    submissionKey: donationSubmissionKey(input.token, target.needId, input),
   });
   if (!result.ok) return { kind: result.reason };
   return checkoutFor(context, result.donation);
@@ -221,11 +210,6 @@ export const DONATE_RATE_LIMIT = { limit: 10, windowSeconds: 10 * 60 } as const;
 /** The organisation's own platform fee if it has one, else the platform's default (PLATFORM_FEE_BPS, 0 unless set). */
 export function platformFeeBps(organisation: { platformFeeBps: number }, env: Pick<Env, "PLATFORM_FEE_BPS">): number {
   return organisation.platformFeeBps > 0 ? organisation.platformFeeBps : env.PLATFORM_FEE_BPS;
-}
-
-/** A fresh one-time token for a rendered donate form. */
-export function newFormToken(): string {
-  return randomBytes(18).toString("base64url");
 }
 
 /** What the need page's donate form needs, besides the need itself. */

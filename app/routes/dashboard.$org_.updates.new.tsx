@@ -5,6 +5,7 @@ import { useT } from "~/components/i18n";
 import { ErrorSummary, type FieldError, type FieldErrors } from "~/components/NeedFormFields";
 import { OrgNav } from "~/components/OrgNav";
 import { ConsentField, DignityReminder, UpdateFields, updateLabels } from "~/components/UpdateFormFields";
+import { postedToken, submissionKey } from "~/forms/submission.server";
 import { formStrings, keepUpdateValues, latestEventDate, parseUpdateForm, ruleError } from "~/forms/update.server";
 import { requestLocale, translator } from "~/locales";
 import { createUpdateDraft, listUpdateNeedChoices, UpdateRuleError } from "~/models/updates.server";
@@ -13,7 +14,8 @@ import needsStyles from "~/styles/needs.css";
 import updatesStyles from "~/styles/updates.css";
 
 // $org_: never nested in a /dashboard/:org layout. A new update is always saved as a draft
-// first: publishing is a conditional UPDATE of a saved row, so a double click cannot publish twice.
+// first: publishing is a conditional UPDATE of a saved row, so a double click cannot publish twice;
+// the form's one-time token makes a double click on "save" one draft, not two.
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: needsStyles },
@@ -35,6 +37,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     needs: needs.map(({ id, title, status }) => ({ id, title, status })),
     values: { need: preselected ? String(preselected.id) : "", eventDate: day },
     latestDate: latestEventDate(day),
+    token: context.formToken,
   };
 }
 
@@ -52,7 +55,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const parsed = parseUpdateForm(fields, { locale: requestLocale(request), today: today(), needs, requireConsent: false });
   if (!parsed.ok) return data<Failure>({ values, errors: parsed.errors }, { status: 400 });
   try {
-    const { id } = await createUpdateDraft(context.db, { organisationId: organisation.id, authorId: user.id, content: parsed.data });
+    const token = postedToken(fields.token);
+    const { id } = await createUpdateDraft(context.db, {
+      organisationId: organisation.id,
+      authorId: user.id,
+      content: parsed.data,
+      submissionKey: token ? submissionKey(token, [parsed.data]) : null,
+    });
     const base = `/dashboard/${organisation.slug}/updates/${id}`;
     return redirect(fields.intent === "preview" ? `${base}/preview` : `${base}?notice=created`, { status: 303 });
   } catch (error) {
@@ -77,6 +86,7 @@ export default function NewUpdate() {
       <DignityReminder />
       <ErrorSummary errors={failure?.errors} labels={updateLabels(t, { fixed: false })} formError={failure?.formError} />
       <Form method="post" noValidate>
+        <input type="hidden" name="token" value={loaded.token} />
         {/* Enter in a text field presses the first submit button: make that "save draft". */}
         <button type="submit" name="intent" value="save" hidden tabIndex={-1} />
         <UpdateFields needs={loaded.needs} values={values} errors={failure?.errors} latestDate={loaded.latestDate} />

@@ -7,7 +7,7 @@ import "~/context";
 import type { Database } from "~/db.server";
 import type { Env } from "~/env.server";
 import { loggablePath } from "./logger.server";
-import { newFormToken } from "~/payments/checkout.server";
+import { newFormToken } from "~/forms/submission.server";
 import { createPageCache } from "./page-cache.server";
 import { crossOriginGuard, securityHeaders } from "./security.server";
 

@@ -4,6 +4,7 @@ import * as email from "./20261122_0002_email";
 import * as accounts from "./20261122_0003_accounts";
 import * as payments from "./20261122_0004_payments";
 import * as updates from "./20261122_0005_updates";
+import * as updateSubmissions from "./20261122_0006_update_submissions";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "20261122_0003_accounts": accounts,
   "20261122_0004_payments": payments,
   "20261122_0005_updates": updates,
+  "20261122_0006_update_submissions": updateSubmissions,
 };

@@ -126,6 +126,37 @@ describe(`the organisers' update pages on ${onPostgres ? "PostgreSQL" : "PGlite"
     expect(list).toContain("Refrigerator for the shelter");
   });
 
+  it("makes one draft of a form sent twice (a double click), and a new one when the form was changed", async () => {
+    const form = await (await get(`${base()}/new`, { Cookie: owner.cookie })).text();
+    const token = /name="token" value="([^"]+)"/.exec(form)?.[1];
+    expect(token).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const before = await updateCount();
+
+    const fields = updateFields({ intent: "save", token, title: "The fridge was ordered" });
+    const [first, second] = await Promise.all([
+      post(`${base()}/new`, fields, { Cookie: owner.cookie }),
+      post(`${base()}/new`, fields, { Cookie: owner.cookie }),
+    ]);
+    expect([first.status, second.status]).toEqual([303, 303]);
+    expect(idFromLocation(second)).toBe(idFromLocation(first));
+    expect(await updateCount()).toBe(before + 1);
+    // Sent again later (a retry): still that draft.
+    expect(idFromLocation(await post(`${base()}/new`, fields, { Cookie: owner.cookie }))).toBe(idFromLocation(first));
+
+    // The same form, back-buttoned and changed: a draft of what was typed now.
+    const changed = await post(`${base()}/new`, { ...fields, title: "The fridge was delivered" }, { Cookie: owner.cookie });
+    expect(idFromLocation(changed)).not.toBe(idFromLocation(first));
+    expect(await updateCount()).toBe(before + 2);
+    expect((await newestUpdate()).title).toBe("The fridge was delivered");
+
+    // Another organisation's form with the same token is its own draft.
+    const other = await createTestNeed(db(), outsider.organisationId, { slug: "outsider-fridge" });
+    const theirs = await post(`/dashboard/${outsider.orgSlug}/updates/new`, { ...fields, need: String(other.id) }, { Cookie: outsider.cookie });
+    expect(theirs.status).toBe(303);
+    expect(await updateCount()).toBe(before + 3);
+    await db().deleteFrom("updates").where("need_id", "=", other.id).execute();
+  });
+
   it("publishes from the edit form with a lifecycle step, moving the need in the same step (funded → purchased)", async () => {
     const funded = await createTestNeed(db(), owner.organisationId);
     await transitionNeed(db(), { organisationId: owner.organisationId, needId: funded.id, to: "funded", actor: "system" });
