@@ -22,45 +22,48 @@ export async function addSuppression(
   return Boolean(inserted);
 }
 
+export interface SuppressionCheck {
+  recipient: string;
+  transactional: boolean;
+  subscriptionId: number | null;
+}
+
 /**
  * Checked at send time, not at enqueue time, so an unsubscribe or bounce that lands while an
  * email waits in the outbox still stops it. Returns why the email must not go, or null.
  * Transactional mail (receipts, password resets) stops only for bounces and complaints.
  */
-export async function suppressionFor(
-  db: Database,
-  email: { recipient: string; transactional: boolean; subscriptionId: number | null },
-): Promise<SuppressionReason | null> {
-  const address = email.recipient.trim().toLowerCase();
-  if (email.transactional) {
-    const row = await db
-      .selectFrom("email_suppressions")
-      .where(sql<boolean>`lower(email) = ${address}`)
-      .where("scope", "=", "all")
-      .where("reason", "in", ["bounced", "complained"])
-      .select("reason")
-      .executeTakeFirst();
-    return row?.reason ?? null;
+export async function suppressionFor(db: Database, email: SuppressionCheck): Promise<SuppressionReason | null> {
+  return (await suppressionsFor(db, [email]))[0] ?? null;
+}
+
+/**
+ * suppressionFor for many emails (a unit the worker is about to send) in one query, in the
+ * order given. The same rules, row by row:
+ * - transactional: only a bounce or complaint on scope 'all';
+ * - otherwise: 'unsubscribed' if its subscription is no longer active; else any suppression of
+ *   the address on 'all' or on the subscription's organisation or need, a bounce first, then a
+ *   complaint, then an unsubscribe.
+ */
+export async function suppressionsFor(db: Database, emails: SuppressionCheck[]): Promise<Array<SuppressionReason | null>> {
+  if (emails.length === 0) return [];
+  const values = emails.map(
+    (e, i) => sql`(${i}::int, ${e.recipient.trim().toLowerCase()}::text, ${e.transactional}::boolean, ${e.subscriptionId}::bigint)`,
+  );
+  const result = await sql<{ i: number; subscription_status: string | null; reason: SuppressionReason | null }>`
+    SELECT e.i, s.status AS subscription_status,
+      (SELECT x.reason FROM email_suppressions x
+        WHERE lower(x.email) = e.address
+          AND CASE WHEN e.transactional THEN x.scope = 'all' AND x.reason IN ('bounced', 'complained')
+                   ELSE x.scope = 'all' OR x.scope = 'organisation:' || s.organisation_id OR x.scope = 'need:' || s.need_id END
+        ORDER BY CASE x.reason WHEN 'bounced' THEN 0 WHEN 'complained' THEN 1 ELSE 2 END
+        LIMIT 1) AS reason
+    FROM (VALUES ${sql.join(values)}) AS e (i, address, transactional, subscription_id)
+    -- Transactional mail ignores the subscription, as suppressionFor always has.
+    LEFT JOIN subscriptions s ON s.id = e.subscription_id AND NOT e.transactional`.execute(db);
+  const out: Array<SuppressionReason | null> = emails.map(() => null);
+  for (const row of result.rows) {
+    out[row.i] = row.subscription_status !== null && row.subscription_status !== "active" ? "unsubscribed" : row.reason;
   }
-  const subscription = email.subscriptionId
-    ? await db
-        .selectFrom("subscriptions")
-        .where("id", "=", email.subscriptionId)
-        .select(["organisation_id", "need_id", "status"])
-        .executeTakeFirst()
-    : undefined;
-  if (subscription && subscription.status !== "active") return "unsubscribed";
-  const scopes: string[] = ["all"];
-  if (subscription) {
-    scopes.push(`organisation:${subscription.organisation_id}`);
-    if (subscription.need_id !== null) scopes.push(`need:${subscription.need_id}`);
-  }
-  const row = await db
-    .selectFrom("email_suppressions")
-    .where(sql<boolean>`lower(email) = ${address}`)
-    .where("scope", "in", scopes)
-    .select("reason")
-    .orderBy(sql`CASE reason WHEN 'bounced' THEN 0 WHEN 'complained' THEN 1 ELSE 2 END`)
-    .executeTakeFirst();
-  return row?.reason ?? null;
+  return out;
 }
