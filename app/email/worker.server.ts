@@ -14,9 +14,10 @@ import {
   type ClaimedUnit,
   type RowClaim,
 } from "~/models/outbox.server";
-import { pauseSending, reserveSendSlot } from "~/models/send-pacing.server";
-import { suppressionFor } from "~/models/suppressions.server";
+import { markDeparture, pauseSending, reserveSendSlot, sendIntervalMs } from "~/models/send-pacing.server";
+import { suppressionsFor } from "~/models/suppressions.server";
 import { maskEmail } from "~/server/logger.server";
+import { createRenderCache, type RenderCache } from "./render-cache.server";
 import { renderEmail as defaultRender, type RenderInput, type RenderedEmail } from "./render.server";
 import type { EmailTransport, OutgoingEmail, SendOutcome } from "./transport.server";
 
@@ -66,6 +67,8 @@ export interface OutboxWorker {
 }
 
 const BACKOFF_BASE_MS = 5_000;
+// Units that share one render cache (at most 100 distinct emails each).
+const RENDER_CACHE_UNITS = 20;
 const BACKOFF_CAP_MS = 30 * 60_000;
 // A provider-wide slowdown holds every worker back at most this long per 429.
 const MAX_GLOBAL_PAUSE_SECONDS = 60;
@@ -84,7 +87,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { db, env, logger, transport } = options;
   const now = options.now ?? (() => new Date());
   const render = options.render ?? defaultRender;
-  const intervalMs = 1000 / env.EMAIL_RATE_PER_SECOND;
+  // EMAIL_RATE_PER_SECOND is the provider's limit: never more than that in any sliding second.
+  const intervalMs = sendIntervalMs(env.EMAIL_RATE_PER_SECOND);
   const leaseMs = env.EMAIL_LEASE_SECONDS * 1000;
   const log = logger.child({ component: "outbox-worker", transport: transport.name });
 
@@ -94,19 +98,26 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   const refs = (rows: ClaimedEmail[]): RowClaim[] => rows.map((r) => ({ id: r.id, attempts: r.attempts }));
 
-  async function isSuppressed(row: ClaimedEmail): Promise<string | null> {
-    const reason = await suppressionFor(db, { recipient: row.recipient, transactional: row.transactional, subscriptionId: row.subscriptionId });
-    if (reason) return reason;
-    // Its subscription was deleted (with its organisation or need): no unsubscribe link can be made.
-    if (!row.transactional && row.subscriptionId === null && row.kind !== "test") return "no subscription";
-    return null;
+  /** Why each row must not go (null: it may), with one query for the whole unit. */
+  async function suppressions(rows: ClaimedEmail[]): Promise<Array<string | null>> {
+    const reasons = await suppressionsFor(
+      db,
+      rows.map((row) => ({ recipient: row.recipient, transactional: row.transactional, subscriptionId: row.subscriptionId })),
+    );
+    return rows.map((row, index) => {
+      const reason = reasons[index] ?? null;
+      if (reason) return reason;
+      // Its subscription was deleted (with its organisation or need): no unsubscribe link can be made.
+      if (!row.transactional && row.subscriptionId === null && row.kind !== "test") return "no subscription";
+      return null;
+    });
   }
 
-  async function compose(row: ClaimedEmail): Promise<OutgoingEmail> {
+  async function compose(row: ClaimedEmail, renders: RenderCache): Promise<OutgoingEmail> {
     if (/[\r\n]/.test(row.recipient)) throw new Error("recipient contains a line break");
     const unsubscribeUrl =
       !row.transactional && row.subscriptionToken ? `${env.APP_URL}/unsubscribe/${encodeURIComponent(row.subscriptionToken)}` : undefined;
-    const rendered = await render({ kind: row.kind, locale: row.locale, props: row.props, unsubscribeUrl });
+    const rendered = await renders.render({ kind: row.kind, locale: row.locale, props: row.props, unsubscribeUrl });
     const headers: Record<string, string> = {};
     if (unsubscribeUrl) {
       // RFC 8058 one-click unsubscribe: mail clients POST to the URL without opening it.
@@ -126,25 +137,26 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   }
 
   /** Sends one claimed unit and records the outcome. */
-  async function sendUnit(unit: ClaimedUnit, result: DrainResult): Promise<void> {
+  async function sendUnit(unit: ClaimedUnit, result: DrainResult, renders: RenderCache): Promise<void> {
     let rows = unit.rows;
     // Suppression is checked at send time, so an unsubscribe that lands while an email waits
     // still stops it. A sealed group is a replay of a call the provider may already have
     // delivered: it must carry the same emails, so its members were fixed when its key was written.
     if (unit.sealedKey === null) {
-      const kept: ClaimedEmail[] = [];
-      for (const row of rows) {
-        const reason = await isSuppressed(row);
-        if (reason === null) kept.push(row);
-        else result.suppressed += await markSuppressed(db, refs([row]), reason, now());
-      }
-      rows = kept;
+      const reasons = await suppressions(rows);
+      const byReason = new Map<string, ClaimedEmail[]>();
+      rows.forEach((row, index) => {
+        const reason = reasons[index];
+        if (reason) byReason.set(reason, [...(byReason.get(reason) ?? []), row]);
+      });
+      for (const [reason, suppressed] of byReason) result.suppressed += await markSuppressed(db, refs(suppressed), reason, now());
+      rows = rows.filter((_, index) => reasons[index] === null);
     }
 
     const ready: { row: ClaimedEmail; email: OutgoingEmail }[] = [];
     for (const row of rows) {
       try {
-        ready.push({ row, email: await compose(row) });
+        ready.push({ row, email: await compose(row, renders) });
       } catch (error) {
         // A template that cannot render these props will not render them on a retry either.
         result.dead += await markDead(db, refs([row]), `cannot build the email: ${errorMessage(error)}`, now());
@@ -173,6 +185,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       log.warn({ ids: claims.map((c) => c.id) }, "claim lost before sending; another worker has these rows");
       return;
     }
+    // The call leaves now, however late against its slot: the next one is spaced from here.
+    await markDeparture(db, intervalMs);
 
     result.calls += 1;
     let outcome: SendOutcome;
@@ -231,10 +245,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   async function drain(): Promise<DrainResult> {
     const result: DrainResult = { calls: 0, sent: 0, retried: 0, dead: 0, suppressed: 0 };
+    // Each distinct email rendered once per drain (render-cache.server.ts): the units of one
+    // fan-out share a handful of renders. Templates do not change while the process runs; the
+    // cache is dropped now and then so a long drain of varied mail does not grow it unbounded.
+    let renders = createRenderCache(render);
+    let units = 0;
     while (!stopping.signal.aborted) {
       const unit = await claimNextUnit(db, { now: now(), leaseSeconds: env.EMAIL_LEASE_SECONDS });
       if (!unit) break;
-      await sendUnit(unit, result);
+      if (++units % RENDER_CACHE_UNITS === 0) renders = createRenderCache(render);
+      await sendUnit(unit, result, renders);
     }
     return result;
   }

@@ -5,7 +5,8 @@ import { createResendTransport, type EmailTransport } from "~/email/transport.se
 import { createOutboxWorker, retryDelayMs, type OutboxWorkerOptions } from "~/email/worker.server";
 import { enqueueEmail, enqueueEmails, OutboxEnqueueError, type EnqueueEmailInput } from "~/models/outbox.server";
 import { nextSendSlot, pauseSending } from "~/models/send-pacing.server";
-import { addSuppression } from "~/models/suppressions.server";
+import { addSuppression, suppressionFor, suppressionsFor, type SuppressionCheck } from "~/models/suppressions.server";
+import { renderEmail } from "~/email/render.server";
 import { createResendMock, type ResendMock } from "../mocks/resend";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
 import { mswServer } from "../support/msw";
@@ -159,6 +160,60 @@ describe(`enqueueEmails (multi-row, a fan-out) on ${onPostgres ? "PostgreSQL" : 
   });
 });
 
+describe(`suppressionsFor (one query for a unit) on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
+  it("gives each row what suppressionFor gives it alone, in order", async () => {
+    const ken = await createTestSubscription(db(), "ken@example.org");
+    const mika = await createTestSubscription(db(), "Mika@Example.org");
+    const gone = await createTestSubscription(db(), "gone@example.org");
+    const elsewhere = await createTestSubscription(db(), "ken@example.org");
+    await db().updateTable("subscriptions").set({ status: "unsubscribed" }).where("id", "=", gone.id).execute();
+    await addSuppression(db(), { email: "Bounced@Example.org", scope: "all", reason: "bounced" });
+    await addSuppression(db(), { email: "quiet@example.org", scope: "all", reason: "unsubscribed" });
+    await addSuppression(db(), { email: "ken@example.org", scope: `organisation:${ken.organisation_id}`, reason: "unsubscribed" });
+    await addSuppression(db(), { email: "mika@example.org", scope: `organisation:${mika.organisation_id}`, reason: "unsubscribed" });
+    await addSuppression(db(), { email: "mika@example.org", scope: "all", reason: "complained" });
+
+    const cases: Array<[SuppressionCheck, string | null]> = [
+      [{ recipient: "bounced@example.org", transactional: true, subscriptionId: null }, "bounced"],
+      [{ recipient: " quiet@example.org ", transactional: true, subscriptionId: null }, null],
+      [{ recipient: "quiet@example.org", transactional: false, subscriptionId: null }, "unsubscribed"],
+      [{ recipient: "ken@example.org", transactional: false, subscriptionId: ken.id }, "unsubscribed"],
+      // The same address, another organisation's subscription: not suppressed there.
+      [{ recipient: "ken@example.org", transactional: false, subscriptionId: elsewhere.id }, null],
+      [{ recipient: "ken@example.org", transactional: true, subscriptionId: ken.id }, null],
+      // A complaint outranks an unsubscribe.
+      [{ recipient: "MIKA@example.org", transactional: false, subscriptionId: mika.id }, "complained"],
+      [{ recipient: "mika@example.org", transactional: true, subscriptionId: null }, "complained"],
+      [{ recipient: "gone@example.org", transactional: false, subscriptionId: gone.id }, "unsubscribed"],
+      // The subscription was deleted: only 'all' applies.
+      [{ recipient: "ken@example.org", transactional: false, subscriptionId: 999_999 }, null],
+      [{ recipient: "fine@example.org", transactional: false, subscriptionId: ken.id }, null],
+      [{ recipient: "bounced@example.org", transactional: false, subscriptionId: ken.id }, "bounced"],
+    ];
+    const batch = await suppressionsFor(db(), cases.map(([check]) => check));
+    expect(batch).toEqual(cases.map(([, expected]) => expected));
+    for (const [index, [check]] of cases.entries()) expect(await suppressionFor(db(), check)).toBe(batch[index]);
+    expect(await suppressionsFor(db(), [])).toEqual([]);
+  });
+
+  it("lets the worker leave suppressed rows of a batch out and send the rest in one call", async () => {
+    const subscriptions = [];
+    for (let i = 0; i < 6; i++) subscriptions.push(await createTestSubscription(db(), `s${i}@example.org`));
+    await addSuppression(db(), { email: "s1@example.org", scope: "all", reason: "bounced" });
+    await addSuppression(db(), { email: "s4@example.org", scope: `organisation:${subscriptions[4]!.organisation_id}`, reason: "unsubscribed" });
+    for (const [i, sub] of subscriptions.entries()) {
+      await enqueueEmail(db(), testEmail({ to: `s${i}@example.org`, idempotencyKey: `s:${i}`, subscriptionId: sub.id, batchKey: "update:9" }));
+    }
+    expect(await worker().drainOnce()).toMatchObject({ calls: 1, sent: 4, suppressed: 2 });
+    expect(resend.deliveries.map((d) => d.to[0]).sort()).toEqual(["s0@example.org", "s2@example.org", "s3@example.org", "s5@example.org"]);
+    const rows = await outboxRows(db());
+    expect(rows.filter((r) => r.status === "suppressed").map((r) => [r.recipient, r.last_error])).toEqual([
+      ["s1@example.org", "bounced"],
+      ["s4@example.org", "unsubscribed"],
+    ]);
+  });
+});
+
 describe("sending through Resend", () => {
   it("renders with the real templates and sends one-click unsubscribe headers, with hostile props defused", async () => {
     const subscription = await createTestSubscription(db(), "ken@example.org");
@@ -187,6 +242,38 @@ describe("sending through Resend", () => {
     const [row] = await outboxRows(db());
     expect(row).toMatchObject({ status: "sent", provider_message_id: delivery!.id, attempts: 1, send_key: row!.idempotency_key, lease_expires_at: null });
     expect(row!.sent_at?.getTime()).toBe(clock.now().getTime());
+  });
+
+  it("gives every recipient of a batch their own unsubscribe link in the html, the text and List-Unsubscribe, rendering the shared email once", async () => {
+    const renders: string[] = [];
+    const counted = async (input: Parameters<typeof renderEmail>[0]) => {
+      renders.push(input.unsubscribeUrl ?? "");
+      return renderEmail(input);
+    };
+    const subscriptions = [];
+    for (let i = 0; i < 12; i++) subscriptions.push(await createTestSubscription(db(), `u${i}@example.org`));
+    // One token an escaping HTML changes, as encodeURIComponent leaves it.
+    await db().updateTable("subscriptions").set({ token: "it's-(a)*token!~with.marks-0123456789ab" }).where("id", "=", subscriptions[3]!.id).execute();
+    for (const [i, sub] of subscriptions.entries()) {
+      await enqueueEmail(db(), testEmail({ to: `u${i}@example.org`, locale: i % 2 ? "ja" : "en", idempotencyKey: `u:${i}`, subscriptionId: sub.id, batchKey: "update:7", props: { name: "Backers" } }));
+    }
+    expect(await worker({ render: counted }).drainOnce()).toMatchObject({ calls: 1, sent: 12 });
+    // Two locales, two token lengths: far fewer renders than rows (each shared render is made twice, as its own check).
+    expect(renders.length).toBeLessThanOrEqual(8);
+
+    const tokens = await db().selectFrom("subscriptions").where("id", "in", subscriptions.map((s) => s.id)).select(["email", "token"]).execute();
+    expect(resend.deliveries).toHaveLength(12);
+    for (const delivery of resend.deliveries) {
+      const { token } = tokens.find((t) => t.email === delivery.to[0])!;
+      const url = `https://tomoni.test/unsubscribe/${encodeURIComponent(token)}`;
+      expect(delivery.headers["List-Unsubscribe"]).toBe(`<${url}>`);
+      const i = Number(delivery.to[0]!.slice(1, delivery.to[0]!.indexOf("@")));
+      const alone = await renderEmail({ kind: "test", locale: i % 2 ? "ja" : "en", props: { name: "Backers" }, unsubscribeUrl: url });
+      expect(delivery.html).toBe(alone.html);
+      expect(delivery.text).toBe(alone.text);
+      expect(delivery.text).toContain(url);
+      for (const other of tokens.filter((t) => t.token !== token)) expect(delivery.text).not.toContain(encodeURIComponent(other.token));
+    }
   });
 
   it("sends transactional mail without unsubscribe headers", async () => {
@@ -483,6 +570,35 @@ describe("pacing", () => {
     const nextSlot = await nextSendSlot(db());
     expect(nextSlot.getTime() - new Date(rows[0]!.now).getTime()).toBeGreaterThanOrEqual(n * 50);
     expect(elapsed).toBeGreaterThanOrEqual(((n - 1) / 20) * 1000 - 5);
+  });
+});
+
+describe("pacing at the provider's limit", () => {
+  it("never makes more than EMAIL_RATE_PER_SECOND calls in any sliding second, with two workers", async () => {
+    const rate = 20;
+    const paced = emailTestEnv({ EMAIL_RATE_PER_SECOND: String(rate) });
+    const n = 45;
+    for (let i = 0; i < n; i++) await enqueueEmail(db(), testEmail({ to: `w${i}@example.org`, idempotencyKey: `w:${i}` }));
+    await resetPacing(db());
+    // What a strict limiter sees: the moment each call reaches the provider.
+    const arrivals: number[] = [];
+    const transport: EmailTransport = {
+      name: "resend",
+      async send() {
+        arrivals.push(performance.now());
+        // Calls take a varying while, as real ones do.
+        await new Promise((resolve) => setTimeout(resolve, arrivals.length % 3 === 0 ? 25 : 1));
+        return { ok: true, ids: [`id-${arrivals.length}`] };
+      },
+      sendBatch: () => Promise.reject(new Error("not used")),
+    };
+    const results = await Promise.all([worker({ env: paced, transport }).drainOnce(), worker({ env: paced, transport }).drainOnce()]);
+    expect(results[0]!.sent + results[1]!.sent).toBe(n);
+    arrivals.sort((a, b) => a - b);
+    // rate + 1 calls always span more than a second: at most `rate` in any sliding second.
+    for (let i = 0; i + rate < arrivals.length; i++) expect(arrivals[i + rate]! - arrivals[i]!).toBeGreaterThan(1000);
+    // And not much slower than the limit: the allowance is a few percent.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeLessThan(((n - 1) / rate) * 1000 * 1.15);
   });
 });
 
