@@ -132,7 +132,7 @@ describe(`the organisers' update pages on ${onPostgres ? "PostgreSQL" : "PGlite"
     expect(token).toMatch(/^[A-Za-z0-9_-]{24}$/);
     const before = await updateCount();
 
-    const fields = updateFields({ intent: "save", token, title: "The fridge was ordered" });
+    const fields = updateFields({ intent: "save", token: token!, title: "The fridge was ordered" });
     const [first, second] = await Promise.all([
       post(`${base()}/new`, fields, { Cookie: owner.cookie }),
       post(`${base()}/new`, fields, { Cookie: owner.cookie }),
