@@ -10,6 +10,7 @@ import { loggablePath } from "./logger.server";
 import { newFormToken } from "~/forms/submission.server";
 import { createPageCache } from "./page-cache.server";
 import { crossOriginGuard, securityHeaders } from "./security.server";
+import { stripeWebhookRoutes } from "./stripe-webhook.server";
 
 export interface AppDependencies {
   build: ServerBuild;
@@ -50,6 +51,7 @@ export function createApp({ build, db, env, logger }: AppDependencies): express.
   app.use(crossOriginGuard(env));
   // Before the static files: a cached need page should not cost a file-system lookup.
   app.use(createPageCache({ ttlMs: env.pageCacheMs, mintFormToken: newFormToken }).middleware);
+  app.use(stripeWebhookRoutes({ db, env, logger }));
 
   // Fingerprinted build output never changes under one name: cache it for a year.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));

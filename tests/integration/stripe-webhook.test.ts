@@ -142,9 +142,23 @@ describe(`signature verification on ${onPostgres ? "PostgreSQL" : "PGlite"}`, ()
   });
 
   it("takes POST only", async () => {
-    const res = await fetch(`${app.url}/webhooks/stripe`);
-    expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST");
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const res = await fetch(`${app.url}/webhooks/stripe`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("POST");
+    }
+  });
+
+  it("answers a body far larger than any event with a plain 413, writing nothing", async () => {
+    const before = await db().selectFrom("stripe_events").select("id").execute();
+    const res = await fetch(`${app.url}/webhooks/stripe`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00" },
+      body: JSON.stringify({ id: "evt_big", padding: "x".repeat(3 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe("payload too large");
+    expect(await db().selectFrom("stripe_events").select("id").execute()).toHaveLength(before.length);
   });
 
   it("does not accept the demo secret when real payments are configured", async () => {
