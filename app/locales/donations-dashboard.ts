@@ -124,6 +124,7 @@ export const donationsDashboardEn = {
   "donationsAdmin.refund.error.tooPrecise": "That has more decimal places than the currency allows.",
   "donationsAdmin.refund.error.tooMuch": "That is more than can still be refunded (see the limit above).",
   "donationsAdmin.refund.error.notSucceeded": "Only succeeded donations can be refunded.",
+  "donationsAdmin.refund.error.disputed": "This payment is disputed by the donor's bank. It cannot be refunded while the dispute is open, or after it is lost: the money goes back through the dispute.",
   "donationsAdmin.refund.error.stripe": "Stripe could not make this refund. Check the donation in your Stripe dashboard, then try again.",
   "donationsAdmin.refund.error.stale": "The form had expired. Check the amount and send it again.",
 } as const;
@@ -249,6 +250,7 @@ export const donationsDashboardJa: Record<keyof typeof donationsDashboardEn, str
   "donationsAdmin.refund.error.tooPrecise": "この通貨で使える桁数より細かい金額です。",
   "donationsAdmin.refund.error.tooMuch": "返金できる残りの金額を超えています（上に表示されている上限をご確認ください）。",
   "donationsAdmin.refund.error.notSucceeded": "返金できるのは、成功した寄付だけです。",
+  "donationsAdmin.refund.error.disputed": "この支払いは寄付者の銀行から異議申し立て（チャージバック）を受けています。申し立て中や、申し立てで負けた後は返金できません。お金は申し立てを通じて戻ります。",
   "donationsAdmin.refund.error.stripe": "Stripe でこの返金を行えませんでした。Stripe のダッシュボードで寄付を確認してから、もう一度お試しください。",
   "donationsAdmin.refund.error.stale": "フォームの有効期限が切れていました。金額を確認して、もう一度送信してください。",
 };

@@ -204,7 +204,9 @@ export interface RefundTarget {
   amount: number;
   feeCover: number;
   refundedAmount: number;
-  /** amount + fee cover − refunded, for a succeeded donation; 0 otherwise. */
+  /** The charge's dispute, if any (Stripe's dispute status). */
+  disputeStatus: string | null;
+  /** amount + fee cover − refunded, for a succeeded, undisputed donation; 0 otherwise. */
   refundable: number;
   paymentIntentId: string | null;
   chargeId: string | null;
@@ -227,6 +229,7 @@ export async function getRefundTarget(db: Database, donationId: number, organisa
       "d.amount",
       "d.fee_cover",
       "d.refunded_amount",
+      "d.dispute_status",
       "d.stripe_payment_intent_id",
       "d.stripe_charge_id",
       "d.stripe_account_id",
@@ -244,7 +247,8 @@ export async function getRefundTarget(db: Database, donationId: number, organisa
     amount: row.amount,
     feeCover: row.fee_cover,
     refundedAmount: row.refunded_amount,
-    refundable: refundableOf(row.status, row.amount, row.fee_cover, row.refunded_amount),
+    disputeStatus: row.dispute_status,
+    refundable: refundableOf(row.status, row.amount, row.fee_cover, row.refunded_amount, row.dispute_status),
     paymentIntentId: row.stripe_payment_intent_id,
     chargeId: row.stripe_charge_id,
     accountId: row.stripe_account_id,
@@ -252,9 +256,19 @@ export async function getRefundTarget(db: Database, donationId: number, organisa
   };
 }
 
-/** What can still go back to the donor: the whole charge (fee cover included) less refunds. */
-export function refundableOf(status: DonationStatus, amount: number, feeCover: number, refunded: number): number {
-  return status === "succeeded" ? Math.max(amount + feeCover - refunded, 0) : 0;
+/** A dispute that is open or lost: the cardholder's bank is taking (or took) the money back. */
+export function disputeBlocksRefund(disputeStatus: string | null): boolean {
+  return disputeStatus !== null && disputeStatus !== "won";
+}
+
+/**
+ * What can still go back to the donor: the whole charge (fee cover included) less refunds.
+ * Nothing while a dispute is open or after it is lost: Stripe refuses to refund a disputed
+ * charge (the money goes back through the dispute), and a refund on top would pay twice.
+ */
+export function refundableOf(status: DonationStatus, amount: number, feeCover: number, refunded: number, disputeStatus: string | null = null): number {
+  if (status !== "succeeded" || disputeBlocksRefund(disputeStatus)) return 0;
+  return Math.max(amount + feeCover - refunded, 0);
 }
 
 /** Organisations with a connected Stripe account, for the reconciler. */

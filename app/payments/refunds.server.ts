@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import type { AppContext } from "~/context";
-import { getRefundTarget, refundRecorded, type RefundTarget } from "~/models/donation-reports.server";
+import { disputeBlocksRefund, getRefundTarget, refundRecorded, type RefundTarget } from "~/models/donation-reports.server";
 import { deliverDemoEvent, demoEvent } from "./demo-events.server";
 import { stripeClient } from "./stripe.server";
 import type { HANDLED_EVENT_TYPES } from "./webhook.server";
@@ -27,7 +27,7 @@ export interface RefundRequest {
   organisationId?: number;
 }
 
-export type RefundError = "not_found" | "not_succeeded" | "bad_amount" | "too_much" | "bad_token" | "stripe_error";
+export type RefundError = "not_found" | "not_succeeded" | "disputed" | "bad_amount" | "too_much" | "bad_token" | "stripe_error";
 
 export type RefundResult =
   | { ok: true; mode: "stripe" | "demo"; refundId: string; status: string; refundable: number }
@@ -57,6 +57,7 @@ export async function refundDonation(context: RefundContext, request: RefundRequ
   const demoRefundId = stripe ? null : demoRefundIdOf(target.donationId, request.token);
   // A repeat of a demo refund already made is that refund, even though less is refundable now.
   if (demoRefundId && (await refundRecorded(db, demoRefundId))) return { ok: true, mode: "demo", refundId: demoRefundId, status: "succeeded", refundable };
+  if (disputeBlocksRefund(target.disputeStatus)) return { ok: false, error: "disputed", refundable };
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) return { ok: false, error: "bad_amount", refundable };
   if (request.amount > refundable) return { ok: false, error: "too_much", refundable };
   if (!stripe) return demoRefund(context, target, request.amount, demoRefundId!);

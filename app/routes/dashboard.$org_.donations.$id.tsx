@@ -68,6 +68,7 @@ const AMOUNT_ERRORS: Record<AmountError, MessageKey> = {
 
 const REFUND_ERRORS: Record<Exclude<RefundError, "not_found">, { field?: "amount"; key: MessageKey }> = {
   not_succeeded: { key: "donationsAdmin.refund.error.notSucceeded" },
+  disputed: { key: "donationsAdmin.refund.error.disputed" },
   bad_amount: { field: "amount", key: "donationsAdmin.refund.error.invalid" },
   too_much: { field: "amount", key: "donationsAdmin.refund.error.tooMuch" },
   bad_token: { key: "donationsAdmin.refund.error.stale" },
@@ -235,6 +236,8 @@ export default function DonationDetail() {
         <h2 id="refund-title">{t("donationsAdmin.refund.title")}</h2>
         {d.status !== "succeeded" ? (
           <p>{t("donationsAdmin.refund.onlySucceeded")}</p>
+        ) : disputed ? (
+          <p>{t("donationsAdmin.refund.error.disputed")}</p>
         ) : refundable <= 0 ? (
           <p>{t("donationsAdmin.refund.nothingLeft")}</p>
         ) : !isOwner ? (

@@ -123,6 +123,31 @@ describe(`refunds through Stripe on ${onPostgres ? "PostgreSQL" : "PGlite"}`, ()
     expect(page).toContain("Refund requested.");
   });
 
+  it("refuses to refund a charge under an open or lost dispute, without asking Stripe; a won dispute refunds as usual", async () => {
+    for (const disputeStatus of ["needs_response", "lost"]) {
+      const id = await insertDonation(db(), { amount: 10_000 });
+      await db().updateTable("donations").set({ dispute_status: disputeStatus, disputed_amount: 10_000 }).where("id", "=", id).execute();
+      const html = await (await get(stripeApp, path(id), owner.cookie)).text();
+      expect(html).toContain("This payment is disputed by the donor&#x27;s bank.");
+      expect(html).not.toContain('name="amount"');
+      // A form from before the dispute, posted now.
+      const res = await post(stripeApp, path(id), { amount: "3000", token: "t".repeat(24) }, owner.cookie);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("It cannot be refunded while the dispute is open, or after it is lost");
+      // And the same in demo mode, where no Stripe would have refused it.
+      expect((await post(demoApp, path(id), { amount: "3000", token: "u".repeat(24) }, owner.cookie)).status).toBe(400);
+      expect(await refundedAmount(id)).toBe(0);
+    }
+    expect(stripe.calls("POST /v1/refunds")).toHaveLength(0);
+
+    const won = await insertDonation(db(), { amount: 10_000 });
+    await db().updateTable("donations").set({ dispute_status: "won", disputed_amount: 10_000 }).where("id", "=", won).execute();
+    const { token, amount } = await refundForm(stripeApp, won);
+    expect(amount).toBe("10000");
+    expect((await post(stripeApp, path(won), { amount: "3000", token }, owner.cookie)).status).toBe(303);
+    expect(stripe.calls("POST /v1/refunds")).toHaveLength(1);
+  });
+
   it("sends a double submit of one form under the same idempotency key, so Stripe makes one refund", async () => {
     const id = await insertDonation(db(), { amount: 10_000 });
     const { token } = await refundForm(stripeApp, id);
