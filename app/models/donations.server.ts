@@ -21,7 +21,8 @@ export interface DonationTarget {
     name: string;
     stripeAccountId: string | null;
     chargesEnabled: boolean;
-    platformFeeBps: number;
+    /** null: the platform's default (PLATFORM_FEE_BPS); 0: no fee. */
+    platformFeeBps: number | null;
   };
   /** Items a gift may target: those that still count toward the goal (not substituted). */
   itemIds: number[];

@@ -37,7 +37,8 @@ export interface OrganisationsTable {
   details_submitted: Generated<boolean>;
   payouts_enabled: Generated<boolean>;
   stripe_account_synced_at: number | null;
-  platform_fee_bps: Generated<number>;
+  /** The organisation's own platform fee in basis points; NULL: the platform's PLATFORM_FEE_BPS, 0: none. */
+  platform_fee_bps: Generated<number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -207,9 +207,9 @@ export async function startDonation(
  */
 export const DONATE_RATE_LIMIT = { limit: 10, windowSeconds: 10 * 60 } as const;
 
-/** The organisation's own platform fee if it has one, else the platform's default (PLATFORM_FEE_BPS, 0 unless set). */
-export function platformFeeBps(organisation: { platformFeeBps: number }, env: Pick<Env, "PLATFORM_FEE_BPS">): number {
-  return organisation.platformFeeBps > 0 ? organisation.platformFeeBps : env.PLATFORM_FEE_BPS;
+/** The organisation's own platform fee if it has one (0 is "none"), else the platform's default (PLATFORM_FEE_BPS, 0 unless set). */
+export function platformFeeBps(organisation: { platformFeeBps: number | null }, env: Pick<Env, "PLATFORM_FEE_BPS">): number {
+  return organisation.platformFeeBps ?? env.PLATFORM_FEE_BPS;
 }
 
 /** What the need page's donate form needs, besides the need itself. */

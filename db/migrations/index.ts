@@ -5,6 +5,7 @@ import * as accounts from "./20261122_0003_accounts";
 import * as payments from "./20261122_0004_payments";
 import * as updates from "./20261122_0005_updates";
 import * as updateSubmissions from "./20261122_0006_update_submissions";
+import * as platformFeeDefault from "./20261122_0007_platform_fee_default";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   "20261122_0004_payments": payments,
   "20261122_0005_updates": updates,
   "20261122_0006_update_submissions": updateSubmissions,
+  "20261122_0007_platform_fee_default": platformFeeDefault,
 };

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { Migrator } from "kysely/migration";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_ORGANISATIONS } from "../../db/demo-content";
 import { seedDemoContent } from "~/models/demo.server";
@@ -38,6 +39,42 @@ describe(`migrations on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     );
     const second = await migrateToLatest(current.db);
     expect(second.results).toEqual([]);
+  });
+
+  it("turns the old 'platform fee 0 means the default' into NULL, keeps own fees, and migrates back", async () => {
+    current = await createTestDatabase({ migrate: false });
+    const migrator = new Migrator({ db: current.db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo("20261122_0006_update_submissions")).error).toBeUndefined();
+    const insert = (slug: string, fee?: number) =>
+      sql`INSERT INTO organisations (slug, name, region${fee === undefined ? sql`` : sql`, platform_fee_bps`})
+          VALUES (${slug}, ${slug}, 'Osaka'${fee === undefined ? sql`` : sql`, ${fee}`})`.execute(current!.db);
+    await insert("uses-default");
+    await insert("own-fee", 150);
+    const fees = async () =>
+      (await current!.db.selectFrom("organisations").select(["slug", "platform_fee_bps"]).orderBy("slug").execute()).map((r) => [r.slug, r.platform_fee_bps]);
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await fees()).toEqual([
+      ["own-fee", 150],
+      ["uses-default", null],
+    ]);
+    // 0 is now "no fee", and a new organisation takes the default.
+    await current.db.insertInto("organisations").values({ slug: "fee-free", name: "Fee free", region: "Osaka", platform_fee_bps: 0 }).execute();
+    await current.db.insertInto("organisations").values({ slug: "new-org", name: "New", region: "Osaka" }).execute();
+    expect(await fees()).toEqual([
+      ["fee-free", 0],
+      ["new-org", null],
+      ["own-fee", 150],
+      ["uses-default", null],
+    ]);
+
+    await current.db.deleteFrom("organisations").where("slug", "=", "fee-free").execute();
+    expect((await migrator.migrateTo("20261122_0006_update_submissions")).error).toBeUndefined();
+    expect(await fees()).toEqual([
+      ["new-org", 0],
+      ["own-fee", 150],
+      ["uses-default", 0],
+    ]);
   });
 
   it("returns bigint money as exact numbers and dates as calendar strings", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applicationFee, feeCover, processingFee, PROCESSING_FEES } from "~/fees";
 import { CURRENCIES, CURRENCY_CODES } from "~/money";
+import { platformFeeBps } from "~/payments/checkout.server";
 
 describe("processing fees", () => {
   it("has a rate for every currency we take, in whole basis points and minor units", () => {
@@ -53,5 +54,15 @@ describe("processing fees", () => {
     expect(() => feeCover(-1, "JPY")).toThrow(RangeError);
     expect(() => processingFee(Number.MAX_SAFE_INTEGER + 2, "JPY")).toThrow(RangeError);
     expect(() => applicationFee(1_000, 10_001)).toThrow(RangeError);
+  });
+});
+
+describe("the platform fee an organisation pays", () => {
+  it("is its own rate when it has one, 0 included, else the platform's default", () => {
+    const env = { PLATFORM_FEE_BPS: 300 };
+    expect(platformFeeBps({ platformFeeBps: null }, env)).toBe(300);
+    expect(platformFeeBps({ platformFeeBps: 0 }, env)).toBe(0);
+    expect(platformFeeBps({ platformFeeBps: 150 }, env)).toBe(150);
+    expect(platformFeeBps({ platformFeeBps: null }, { PLATFORM_FEE_BPS: 0 })).toBe(0);
   });
 });
