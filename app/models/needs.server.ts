@@ -141,8 +141,39 @@ function toSummary(row: SummaryRow): NeedSummary {
 
 /** Public needs (live by default), newest first unless asked otherwise. */
 export async function listPublicNeeds(db: Database, options: ListNeedsOptions = {}): Promise<NeedSummary[]> {
+  const query = publicNeedsQuery(db, options);
+  if (!query) return [];
+  return (await query.limit(options.limit ?? 50).execute()).map(toSummary);
+}
+
+export interface NeedsPage {
+  needs: NeedSummary[];
+  /** All the needs that match, on every page. */
+  total: number;
+}
+
+/** One page of public needs (pages count from 1), with how many match in all. */
+export async function listPublicNeedsPage(db: Database, options: Omit<ListNeedsOptions, "limit">, page: { number: number; size: number }): Promise<NeedsPage> {
+  const query = publicNeedsQuery(db, options);
+  if (!query) return { needs: [], total: 0 };
+  // The total in the same statement: a window over every match, computed before LIMIT.
+  const rows = await query
+    .select(sql<string>`count(*) over ()`.as("total"))
+    .limit(page.size)
+    .offset((page.number - 1) * page.size)
+    .execute();
+  if (rows.length > 0) return { needs: rows.map(toSummary), total: Number(rows[0]!.total) };
+  // Past the last page: no row carries the total, so count.
+  const counted = await db
+    .selectFrom(query.as("m"))
+    .select(sql<string>`count(*)`.as("n"))
+    .executeTakeFirstOrThrow();
+  return { needs: [], total: Number(counted.n) };
+}
+
+function publicNeedsQuery(db: Database, options: Omit<ListNeedsOptions, "limit">) {
   const statuses = (options.statuses ?? ["live"]).filter((s) => PUBLIC_STATUSES.includes(s));
-  if (statuses.length === 0) return [];
+  if (statuses.length === 0) return undefined;
   let inner = summaryQuery(db).where("needs.status", "in", statuses);
   if (options.organisationSlug) inner = inner.where("o.slug", "=", options.organisationSlug);
   const search = options.search?.trim();
@@ -169,12 +200,8 @@ export async function listPublicNeeds(db: Database, options: ListNeedsOptions = 
     case "newest":
       break;
   }
-  const rows = await query
-    .orderBy(sql`n.published_at`, (ob) => ob.desc().nullsLast())
-    .orderBy(sql`n.id`, "desc")
-    .limit(options.limit ?? 50)
-    .execute();
-  return rows.map(toSummary);
+  // The id last, so every row has one place and pages neither repeat nor skip a need.
+  return query.orderBy(sql`n.published_at`, (ob) => ob.desc().nullsLast()).orderBy(sql`n.id`, "desc");
 }
 
 /** Organisations that have live needs, for the home page's filter. */

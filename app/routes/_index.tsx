@@ -4,7 +4,7 @@ import { z } from "zod";
 import { useT } from "~/components/i18n";
 import { NeedCard } from "~/components/NeedCard";
 import { requestLocale, translator } from "~/locales";
-import { COMPLETED_STATUSES, listOrganisationsWithLiveNeeds, listPublicNeeds } from "~/models/needs.server";
+import { COMPLETED_STATUSES, listOrganisationsWithLiveNeeds, listPublicNeeds, listPublicNeedsPage } from "~/models/needs.server";
 import { NEED_SORTS } from "~/need-options";
 import { today } from "~/need-page.server";
 import needsStyles from "~/styles/needs.css";
@@ -21,15 +21,34 @@ const filters = z.object({
     .regex(/^[a-z0-9-]{1,60}$/)
     .catch(""),
   sort: z.enum(NEED_SORTS).catch("newest"),
+  page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
+
+const PAGE_SIZE = 24;
+
+/** The home page's URL for these filters and page, without the defaults. */
+function homeHref(filters: { q: string; org: string; sort: string }, page: number): string {
+  const params = new URLSearchParams();
+  if (filters.q) params.set("q", filters.q);
+  if (filters.org) params.set("org", filters.org);
+  if (filters.sort !== "newest") params.set("sort", filters.sort);
+  if (page > 1) params.set("page", String(page));
+  const query = params.toString();
+  return query ? `/?${query}` : "/";
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const t = translator(requestLocale(request));
   const params = new URL(request.url).searchParams;
-  const { q, org, sort } = filters.parse({ q: params.get("q") ?? "", org: params.get("org") ?? "", sort: params.get("sort") ?? "newest" });
+  const { q, org, sort, page } = filters.parse({
+    q: params.get("q") ?? "",
+    org: params.get("org") ?? "",
+    sort: params.get("sort") ?? "newest",
+    page: params.get("page") ?? "1",
+  });
   const filtered = q !== "" || org !== "";
   const [live, completed, organisations] = await Promise.all([
-    listPublicNeeds(context.db, { statuses: ["live"], sort, search: q, organisationSlug: org || undefined }),
+    listPublicNeedsPage(context.db, { statuses: ["live"], sort, search: q, organisationSlug: org || undefined }, { number: page, size: PAGE_SIZE }),
     // Completed needs are a record of what giving achieved, not search results.
     filtered ? Promise.resolve([]) : listPublicNeeds(context.db, { statuses: COMPLETED_STATUSES, limit: 6 }),
     listOrganisationsWithLiveNeeds(context.db),
@@ -40,13 +59,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     filters: { q, org, sort },
     filtered,
     organisations,
-    live,
-    completed,
+    live: live.needs,
+    total: live.total,
+    page,
+    pages: Math.max(1, Math.ceil(live.total / PAGE_SIZE)),
+    completed: page === 1 ? completed : [],
   };
 }
 
 export default function Home() {
-  const { live, completed, today, filters, filtered, organisations } = useLoaderData<typeof loader>();
+  const { live, total, page, pages, completed, today, filters, filtered, organisations } = useLoaderData<typeof loader>();
   const t = useT();
   const location = useLocation();
   return (
@@ -97,9 +119,15 @@ export default function Home() {
       </section>
       <section aria-labelledby="live-needs">
         <h2 id="live-needs" className={filtered ? undefined : "visually-hidden"}>
-          {filtered ? (live.length === 1 ? t("explore.results.one") : t("explore.results", { count: live.length })) : t("home.title")}
+          {filtered ? (total === 1 ? t("explore.results.one") : t("explore.results", { count: total })) : t("home.title")}
         </h2>
-        {live.length === 0 ? <p>{filtered ? t("explore.noResults") : t("home.empty")}</p> : null}
+        {live.length === 0 && page > 1 ? (
+          <p>
+            <Link to={homeHref(filters, 1)}>{t("explore.page.first")}</Link>
+          </p>
+        ) : live.length === 0 ? (
+          <p>{filtered ? t("explore.noResults") : t("home.empty")}</p>
+        ) : null}
         {filtered ? (
           <p>
             <Link to="/">{t("explore.clear")}</Link>
@@ -110,6 +138,21 @@ export default function Home() {
             <NeedCard key={need.slug} need={need} today={today} />
           ))}
         </div>
+        {pages > 1 && live.length > 0 ? (
+          <nav className="pagination" aria-label={t("explore.pages")}>
+            {page > 1 ? (
+              <Link to={homeHref(filters, page - 1)} rel="prev">
+                {t("explore.page.previous")}
+              </Link>
+            ) : null}
+            <span aria-current="page">{t("explore.page.position", { page, pages })}</span>
+            {page < pages ? (
+              <Link to={homeHref(filters, page + 1)} rel="next">
+                {t("explore.page.next")}
+              </Link>
+            ) : null}
+          </nav>
+        ) : null}
       </section>
       {completed.length > 0 ? (
         <section aria-labelledby="completed-needs">

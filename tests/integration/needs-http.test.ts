@@ -465,6 +465,46 @@ describe("the home page", () => {
   });
 });
 
+describe("the home page, page by page", () => {
+  it("shows 24 needs a page with links to the others, every need exactly once, the filters kept", async () => {
+    const group = await createOrganiser(db(), { orgName: "Paging group", orgSlug: "paging-group" });
+    const titles: string[] = [];
+    for (let i = 0; i < 26; i++) {
+      const title = `Paged need ${String(i).padStart(2, "0")}`;
+      titles.push(title);
+      const need = await createTestNeed(db(), group.organisationId, { title });
+      // Two needs published at the same moment: the order must still be total.
+      await setPublishedAt(db(), need.id, new Date(Date.UTC(2026, 0, 1 + Math.floor(i / 2))));
+    }
+    const paged = (html: string) => titles.filter((t) => html.includes(`${t}<`));
+
+    const first = await (await get("/?org=paging-group&sort=newest")).text();
+    expect(first).toContain("26 needs found");
+    expect(paged(first)).toHaveLength(24);
+    expect(first).toContain("Page 1 of 2");
+    expect(first).toMatch(/<a rel="next"[^>]* href="\/\?org=paging-group&amp;page=2">/);
+    expect(first).not.toContain('rel="prev"');
+
+    const second = await (await get("/?org=paging-group&page=2")).text();
+    expect(second).toContain("26 needs found");
+    expect(paged(second)).toHaveLength(2);
+    expect(second).toMatch(/<a rel="prev"[^>]* href="\/\?org=paging-group">/);
+    expect(second).not.toContain('rel="next"');
+    expect(new Set([...paged(first), ...paged(second)])).toEqual(new Set(titles));
+    // Newest first across the pages: the two oldest are on page 2.
+    expect(paged(second).sort()).toEqual(["Paged need 00", "Paged need 01"]);
+
+    const beyond = await get("/?org=paging-group&page=9", { "Accept-Language": "ja" });
+    expect(beyond.status).toBe(200);
+    const beyondHtml = await beyond.text();
+    expect(paged(beyondHtml)).toEqual([]);
+    expect(beyondHtml).toContain("26 件の募集が見つかりました");
+    expect(beyondHtml).toContain("最初のページに戻る");
+    // A malformed page is the first page, not an error.
+    expect(paged(await (await get("/?org=paging-group&page=abc")).text())).toHaveLength(24);
+  });
+});
+
 describe("the organisation page", () => {
   it("shows about, region, open and completed needs; 404 for unknown organisations", async () => {
     const group = await createOrganiser(db(), { orgName: "Café group", orgSlug: "cafe-group" });
