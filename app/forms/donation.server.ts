@@ -3,6 +3,7 @@ import type { FieldError, FieldErrors } from "~/components/NeedFormFields";
 import { applicationFee, feeCover } from "~/fees";
 import type { Locale, MessageKey } from "~/locales";
 import { CURRENCIES, formatMoney, parseAmount, type AmountError, type Currency } from "~/money";
+import { isFormToken } from "./submission.server";
 
 /**
  * The donate form, parsed on the server into exact minor units and a typed input, or into
@@ -23,7 +24,6 @@ export const CUSTOM_AMOUNT = "custom";
 
 export const MAX_NAME = 100;
 export const MAX_MESSAGE = 500;
-const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 
 export interface DonationInput {
   /** Toward the need, in minor units. */
@@ -209,7 +209,7 @@ export function parseDonationForm(fields: Record<string, string>, context: Donat
 
   if (Object.keys(errors).length > 0 || !amount.ok || !result.success) return { ok: false, errors };
   const data = result.data;
-  if (!TOKEN.test(data.token)) return { ok: false, errors: {}, formError: { key: "donate.error.form.token" } };
+  if (!isFormToken(data.token)) return { ok: false, errors: {}, formError: { key: "donate.error.form.token" } };
   return {
     ok: true,
     data: {

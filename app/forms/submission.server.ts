@@ -15,10 +15,15 @@ export function newFormToken(): string {
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 
+/** Whether a posted value has the shape of a token we mint. */
+export function isFormToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
 /** A token as posted, if it is one we could have minted; anything else is no token. */
 export function postedToken(value: string | undefined): string | null {
   const token = (value ?? "").trim();
-  return TOKEN.test(token) ? token : null;
+  return isFormToken(token) ? token : null;
 }
 
 /** The submission key: the token and a digest of the submitted values (JSON-serialisable). */

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "~/db.server";
+import { disputeHoldsMoney } from "~/disputes";
 import { isCurrency, toDecimalString } from "~/money";
 import { COUNTED, goalOfNeed, raisedOf } from "./needs.server";
 import type { DonationStatus } from "./schema";
@@ -256,18 +257,13 @@ export async function getRefundTarget(db: Database, donationId: number, organisa
   };
 }
 
-/** A dispute that is open or lost: the cardholder's bank is taking (or took) the money back. */
-export function disputeBlocksRefund(disputeStatus: string | null): boolean {
-  return disputeStatus !== null && disputeStatus !== "won";
-}
-
 /**
  * What can still go back to the donor: the whole charge (fee cover included) less refunds.
  * Nothing while a dispute is open or after it is lost: Stripe refuses to refund a disputed
  * charge (the money goes back through the dispute), and a refund on top would pay twice.
  */
 export function refundableOf(status: DonationStatus, amount: number, feeCover: number, refunded: number, disputeStatus: string | null = null): number {
-  if (status !== "succeeded" || disputeBlocksRefund(disputeStatus)) return 0;
+  if (status !== "succeeded" || disputeHoldsMoney(disputeStatus)) return 0;
   return Math.max(amount + feeCover - refunded, 0);
 }
 

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "~/db.server";
+import { disputeHoldsMoney } from "~/disputes";
 import { applyTransition, COUNTED, goalOfNeed, raisedOf } from "./needs.server";
 import { enqueueEmail, enqueueEmails, OutboxEnqueueError, type EnqueueEmailInput } from "./outbox.server";
 import type { DonationStatus, Locale, NeedStatus, StripeEventOutcome } from "./schema";
@@ -419,8 +420,6 @@ export async function storeDisputeFact(trx: Database, fact: DisputeFact): Promis
 
 /** Refund states in which the money is, or is on its way, back with the donor. */
 const INACTIVE_REFUND = new Set(["failed", "canceled"]);
-/** Dispute states in which the money stays with the organisation: won, or an inquiry closed without a chargeback. */
-const RELEASED_DISPUTE = new Set(["won", "warning_closed"]);
 
 export interface PaymentFacts {
   refunds: Array<{ amount: number; status: string; at: number }>;
@@ -459,7 +458,7 @@ export function paymentTotals(facts: PaymentFacts, charged: number): PaymentTota
   }
   const refunded = Math.min(Math.max(active, fromCharge), charged);
   const disputed = Math.min(
-    facts.disputes.filter((d) => !RELEASED_DISPUTE.has(d.status)).reduce((sum, d) => sum + d.amount, 0),
+    facts.disputes.filter((d) => disputeHoldsMoney(d.status)).reduce((sum, d) => sum + d.amount, 0),
     charged,
   );
   const latest = [...facts.disputes].sort((a, b) => b.at - a.at || b.id.localeCompare(a.id))[0];

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import type { AppContext } from "~/context";
-import { disputeBlocksRefund, getRefundTarget, refundRecorded, type RefundTarget } from "~/models/donation-reports.server";
+import { disputeHoldsMoney } from "~/disputes";
+import { getRefundTarget, refundRecorded, type RefundTarget } from "~/models/donation-reports.server";
 import { deliverDemoEvent, demoEvent } from "./demo-events.server";
 import { stripeClient } from "./stripe.server";
 import type { HANDLED_EVENT_TYPES } from "./webhook.server";
@@ -57,7 +58,7 @@ export async function refundDonation(context: RefundContext, request: RefundRequ
   const demoRefundId = stripe ? null : demoRefundIdOf(target.donationId, request.token);
   // A repeat of a demo refund already made is that refund, even though less is refundable now.
   if (demoRefundId && (await refundRecorded(db, demoRefundId))) return { ok: true, mode: "demo", refundId: demoRefundId, status: "succeeded", refundable };
-  if (disputeBlocksRefund(target.disputeStatus)) return { ok: false, error: "disputed", refundable };
+  if (disputeHoldsMoney(target.disputeStatus)) return { ok: false, error: "disputed", refundable };
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) return { ok: false, error: "bad_amount", refundable };
   if (request.amount > refundable) return { ok: false, error: "too_much", refundable };
   if (!stripe) return demoRefund(context, target, request.amount, demoRefundId!);

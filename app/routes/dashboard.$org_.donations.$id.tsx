@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/membership.server";
+import { disputeHoldsMoney } from "~/disputes";
 import { ErrorSummary, Field, Notice } from "~/components/forms";
 import { DonationsTable, useDashboardDateTime } from "~/components/DonationsTable";
 import { useLocale, useT } from "~/components/i18n";
@@ -121,7 +122,7 @@ export default function DonationDetail() {
   const locale = useLocale();
   const dateTime = useDashboardDateTime();
   const money = (minor: number) => formatMoney(minor, d.currency, locale);
-  const disputed = d.disputeStatus !== null && d.disputeStatus !== "won";
+  const disputed = disputeHoldsMoney(d.disputeStatus);
   return (
     <section className="wide-page dashboard-donation">
       <OrgNav slug={organisation.slug} name={organisation.name} />

@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/membership.server";
+import { disputeHoldsMoney } from "~/disputes";
 import { DonationsTable, useDashboardDateTime } from "~/components/DonationsTable";
 import { useLocale, useT } from "~/components/i18n";
 import { OrgNav } from "~/components/OrgNav";
@@ -50,7 +51,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       amount: d.amount,
       feeCover: d.feeCover,
       refundedAmount: d.refundedAmount,
-      disputedAmount: d.disputeStatus && d.disputeStatus !== "won" ? d.disputedAmount : 0,
+      disputedAmount: disputeHoldsMoney(d.disputeStatus) ? d.disputedAmount : 0,
       donorName: d.donorName,
       donorEmail: d.donorEmail,
       showName: d.showName,
