@@ -54,6 +54,12 @@ const schema = z
     EMAIL_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     EMAIL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     /**
+     * How often each web process settles live needs whose total reached the goal without being
+     * funded (app/payments/goal-checks.server.ts: a check lost to a crash); also once at start.
+     * 0: only at start.
+     */
+    GOAL_SWEEP_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+    /**
      * How long an anonymous visitor's copy of a need page is reused (app/server/page-cache.server.ts);
      * 0 turns it off. 1000 in production, 0 elsewhere, so development shows every change at once.
      */

@@ -31,6 +31,8 @@ export function raisedOf(eb: ExpressionBuilder<DB, "needs">) {
   return eb
     .selectFrom("donations as d")
     .whereRef("d.need_id", "=", "needs.id")
+    // COUNTED is 0 for any other status; the filter lets (need_id, status) skip pending rows.
+    .where("d.status", "=", "succeeded")
     .select(sql<number>`coalesce(sum(${COUNTED}), 0)::bigint`.as("v"));
 }
 
@@ -38,6 +40,7 @@ export function backersOf(eb: ExpressionBuilder<DB, "needs">) {
   return eb
     .selectFrom("donations as d")
     .whereRef("d.need_id", "=", "needs.id")
+    .where("d.status", "=", "succeeded")
     .where(sql<boolean>`${COUNTED} > 0`)
     .select(sql<number>`count(DISTINCT lower(d.donor_email))::bigint`.as("v"));
 }

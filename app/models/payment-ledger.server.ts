@@ -573,22 +573,57 @@ export interface GoalResult {
   notified: number;
 }
 
+/**
+ * Where a need stands, in one statement and without a lock: the check that follows every
+ * committed change of the total. Its snapshot starts after that commit, so it sees it.
+ */
+export async function goalStanding(db: Database, needId: number): Promise<{ status: NeedStatus; raised: number; goal: number } | undefined> {
+  const row = await db
+    .selectFrom("needs")
+    .where("needs.id", "=", needId)
+    .select((eb) => ["needs.status", raisedOf(eb).as("raised"), goalOfNeed(eb).as("goal")])
+    .executeTakeFirst();
+  return row && { status: row.status, raised: Number(row.raised ?? 0), goal: Number(row.goal ?? 0) };
+}
+
+/** Live needs whose counted total has reached their goal: the sweep settles these. */
+export async function needsPastGoal(db: Database): Promise<number[]> {
+  const rows = await db
+    .selectFrom("needs")
+    .where("needs.status", "=", "live")
+    .where((eb) => eb(goalOfNeed(eb), ">", 0))
+    .where((eb) => eb(raisedOf(eb), ">=", goalOfNeed(eb)))
+    .select("needs.id")
+    .orderBy("needs.id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Adds to what an event's outcome says (the goal it settled, after its own commit). */
+export async function addEventDetail(trx: Database, eventId: string, note: string): Promise<void> {
+  await trx
+    .updateTable("stripe_events")
+    .set({ detail: sql<string>`left(CASE WHEN detail = '' THEN ${note} ELSE detail || '; ' || ${note} END, 1000)` })
+    .where("id", "=", eventId)
+    .execute();
+}
+
 /** Rows per multi-row INSERT: well under PostgreSQL's 65,535 bind parameters (8 per outbox row). */
 const FAN_OUT_CHUNK = 1000;
 
 /**
- * After a change that can raise a need's counted total, as the transaction's last step (the
- * caller commits right after): lock the need row (lockNeed, the last lock taken), then compare
- * raised with the goal. The first transaction to see raised ≥ goal while the need is live moves
- * it to funded and, in the same transaction, queues one goal-met email per address — backers
- * (donors whose money counts) and the organisation's members.
+ * Settles a need's goal in its own transaction (app/payments/goal-checks.server.ts runs it
+ * after the event that changed the total has committed): lock the need row (lockNeed), then
+ * compare raised with the goal. The first transaction to see raised ≥ goal while the need is
+ * live moves it to funded and, in the same transaction, queues one goal-met email per address —
+ * backers (donors whose money counts) and the organisation's members.
  *
- * Why this is enough (design.md, "Concurrency trap"): every transaction that raises the counted
- * total of a need ends here, holding the need's lock until it commits. The sum is a separate
- * statement after the lock, so under READ COMMITTED it sees every transaction that held the lock
- * before us; any that comes after waits for our commit and sees us. So the transaction that
- * completes the goal always sees it completed. Holding the lock only for these last statements
- * and the commit (not for the whole event) is what lets one need take hundreds of events/s.
+ * Why this is enough (design.md, "Concurrency trap": re-check the goal after commit,
+ * idempotently): every change that can raise the counted total is followed, once committed, by
+ * a check that starts after that commit (goalStanding's snapshot sees it). The check that first
+ * sees the goal met lands here; the lock makes two of them (two processes) take turns, and the
+ * sum, a separate statement after the lock, sees what the other one did. The event's own
+ * transaction never takes the need's lock, so events about one need do not queue on it.
  *
  * `funded` is never undone (app/need-lifecycle.ts has no way back to live): if refunds drop the
  * total below the goal the need stays funded, and crossing again changes nothing. Independently

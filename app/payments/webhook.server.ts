@@ -9,7 +9,6 @@ import {
   markDonationUnpaid,
   queueDonationMail,
   recordEventOutcome,
-  settleGoal,
   storeChargeRefundFact,
   storeDisputeFact,
   storeRefundFact,
@@ -18,6 +17,7 @@ import {
   type PaymentWrite,
 } from "~/models/payment-ledger.server";
 import { applyAccountSnapshot } from "~/models/stripe-accounts.server";
+import { checkGoalAfterCommit } from "./goal-checks.server";
 import { verifyWebhook } from "./stripe.server";
 
 /**
@@ -43,6 +43,8 @@ export interface ProcessResult {
   outcome: ProcessOutcome;
   detail: string;
   donationId?: number;
+  /** The goal check after the commit failed (the sweep retries it); the event itself is stored. */
+  goalCheckError?: unknown;
 }
 
 /** The event types we act on; everything else is recorded as 'ignored'. Reconcile lists these too. */
@@ -89,6 +91,7 @@ export async function receiveStripeWebhook(
       { eventId: event.id, type: event.type, endpoint, outcome: result.outcome, detail: result.detail, donationId: result.donationId },
       "stripe event",
     );
+    if (result.goalCheckError) ctx.logger.error({ eventId: event.id, err: result.goalCheckError }, "goal check after the event failed; the goal sweep will settle it");
     if (result.outcome === "parked") ctx.logger.warn({ eventId: event.id, type: event.type, detail: result.detail }, "stripe event parked for review");
     return { status: 200, body: result.outcome };
   } catch (error) {
@@ -120,7 +123,7 @@ function isEventShape(event: Stripe.Event): boolean {
  * Throws on our own failures; the transaction then rolls back, event row included.
  */
 export async function processStripeEvent(db: Database, env: Env, event: Stripe.Event): Promise<ProcessResult> {
-  return db.transaction().execute(async (trx) => {
+  const { settleNeedId, ...result } = await db.transaction().execute(async (trx): Promise<Handled> => {
     const claimed = await claimStripeEvent(trx, {
       id: event.id,
       type: event.type,
@@ -132,21 +135,24 @@ export async function processStripeEvent(db: Database, env: Env, event: Stripe.E
     const handled: Handled = HANDLED.has(event.type)
       ? await handle(trx, env, event as Stripe.Event & { type: HandledType })
       : { outcome: "ignored", detail: `event type ${event.type} is not handled` };
-    const { settleNeedId, ...result } = handled;
-    if (result.outcome === "duplicate") return result;
-    await recordEventOutcome(trx, event.id, { outcome: result.outcome, detail: result.detail, donationId: result.donationId });
-    // The goal last, right before the commit: it takes the need's lock (settleGoal), and every
-    // statement run while holding it holds up every other event about the need.
-    if (settleNeedId !== undefined) {
-      const goal = await settleGoal(trx, settleNeedId, env.APP_URL);
-      if (goal.funded) {
-        // Rare (once per need): the outcome already written gains what the goal did.
-        result.detail = `${result.detail}; need funded, ${goal.notified} goal-met emails queued`;
-        await recordEventOutcome(trx, event.id, { outcome: result.outcome, detail: result.detail, donationId: result.donationId });
-      }
+    if (handled.outcome !== "duplicate") {
+      await recordEventOutcome(trx, event.id, { outcome: handled.outcome, detail: handled.detail, donationId: handled.donationId });
     }
-    return result;
+    return handled;
   });
+  // The goal after the commit (goal-checks.server.ts): the transaction above never waits for
+  // the need's lock, so events about one need do not queue behind each other's goal checks.
+  if (settleNeedId !== undefined) {
+    try {
+      const goal = await checkGoalAfterCommit(db, settleNeedId, env.APP_URL, event.id);
+      if (goal.funded && goal.eventId === event.id) result.detail = `${result.detail}; need funded, ${goal.notified} goal-met emails queued`;
+    } catch (error) {
+      // The event is counted and committed; failing it now would only make Stripe re-send a
+      // duplicate. The sweep settles the goal instead.
+      result.goalCheckError = error;
+    }
+  }
+  return result;
 }
 
 /** A handler's result, and the need whose goal to settle once the outcome is written. */
@@ -256,7 +262,7 @@ async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Even
   }
   const refusal = accountMismatch(event, donation);
   if (refusal) return park(donation, refusal);
-  // The need is not locked here: only settleGoal, the transaction's last step, locks it.
+  // The need is not locked: its goal is checked after the commit (goal-checks.server.ts).
 
   const completes = event.type === "checkout.session.completed" || event.type === "checkout.session.async_payment_succeeded";
   if (completes) {

@@ -10,6 +10,7 @@ import { createTransport } from "~/email/transport.server";
 import { createOutboxWorker, type OutboxWorker } from "~/email/worker.server";
 import { loadEnvOrExit, type Env } from "~/env.server";
 import { seedDemoContent } from "~/models/demo.server";
+import { startGoalSweep, type GoalSweep } from "~/payments/goal-checks.server";
 import { migrateToLatest } from "~/models/migrations.server";
 import { createApp } from "./app.server";
 import { createLogger } from "./logger.server";
@@ -52,6 +53,7 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
   });
   const { port } = server.address() as AddressInfo;
   worker?.start();
+  const goalSweep: GoalSweep = startGoalSweep({ db, appUrl: env.APP_URL, intervalMs: env.GOAL_SWEEP_MS, logger });
   const url = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
 
   let stopping: Promise<void> | undefined;
@@ -65,7 +67,7 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
       const workerStopped = worker?.stop();
       await new Promise<void>((done) => server.close(() => done()));
       clearTimeout(deadline);
-      await workerStopped;
+      await Promise.all([workerStopped, goalSweep.stop()]);
       await db.destroy();
       logger.info("stopped");
     })());
