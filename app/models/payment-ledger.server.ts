@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Database } from "~/db.server";
 import { disputeHoldsMoney } from "~/disputes";
 import { applyTransition, COUNTED, goalOfNeed, raisedOf } from "./needs.server";
@@ -25,12 +25,19 @@ export interface StripeEventRecord {
 }
 
 /**
- * Claims an event id for this transaction. The row is written before any effect and committed
- * with them: a second delivery of the same id waits here on the primary key until the first
- * commits (then finds it: a duplicate) or rolls back (then claims it and starts over).
+ * Claims an event id for this transaction and, once claimed, takes the advisory locks on its
+ * payment's business keys (lockPaymentKeys), in one statement. The row is written before any
+ * effect and committed with them: a second delivery of the same id waits here on the primary
+ * key until the first commits (then finds it: a duplicate, and takes no lock) or rolls back
+ * (then claims it and starts over).
+ *
+ * `lockKeys` in the order every transaction takes them (Checkout Session, then PaymentIntent).
+ * One statement instead of two: each round trip to PostgreSQL costs both sides CPU, and every
+ * event pays it. The statements that read what those locks protect come after this one, so
+ * their snapshots see what the previous holder committed.
  */
-export async function claimStripeEvent(trx: Database, event: StripeEventRecord): Promise<boolean> {
-  const row = await trx
+export async function claimStripeEvent(trx: Database, event: StripeEventRecord, lockKeys: readonly string[] = []): Promise<boolean> {
+  const claim = trx
     .insertInto("stripe_events")
     .values({
       id: event.id,
@@ -42,7 +49,13 @@ export async function claimStripeEvent(trx: Database, event: StripeEventRecord):
       outcome: "processed",
     })
     .onConflict((oc) => oc.column("id").doNothing())
-    .returning("id")
+    .returning("id");
+  if (lockKeys.length === 0) return (await claim.executeTakeFirst()) !== undefined;
+  // Evaluated once per claimed row, left to right; a duplicate claims no row and locks nothing.
+  const row = await trx
+    .with("claimed", () => claim)
+    .selectFrom("claimed")
+    .select(["claimed.id", ...lockKeys.map((key, i) => advisoryLock(key).as(`lock_${i}`))])
     .executeTakeFirst();
   return row !== undefined;
 }
@@ -60,24 +73,15 @@ export async function recordEventOutcome(
 }
 
 /**
- * Serialises everything about one payment (a Checkout Session or a PaymentIntent) for the rest
- * of the transaction, including the moment before its donation row is known: a refund that
- * arrives while the completion is being written must see the PaymentIntent the completion sets.
+ * The advisory lock on one of a payment's business keys (a Checkout Session or a PaymentIntent),
+ * taken by claimStripeEvent. It serialises everything about one payment for the rest of the
+ * transaction, including the moment before its donation row is known: a refund that arrives
+ * while the completion is being written must see the PaymentIntent the completion sets.
+ * Several are taken in the order given (a SELECT list is evaluated left to right), so every
+ * caller keeps one order: Checkout Session, then PaymentIntent.
  * NOTE: https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
  */
-export async function lockPaymentKey(trx: Database, key: string): Promise<void> {
-  await lockPaymentKeys(trx, [key]);
-}
-
-/**
- * Several keys in one round trip, taken in the order given (a SELECT list is evaluated left to
- * right), so callers keep one order everywhere: Checkout Session, then PaymentIntent.
- */
-export async function lockPaymentKeys(trx: Database, keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
-  const locks = keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
-  await sql`SELECT ${sql.join(locks)}`.execute(trx);
-}
+const advisoryLock = (key: string) => sql<unknown>`pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
 
 // ---- Donations --------------------------------------------------------------------------
 
@@ -118,6 +122,13 @@ export interface LedgerDonation {
    * (UNIQUE would refuse it); false when none was passed.
    */
   paymentIntentTaken: boolean;
+  /**
+   * The stored refunds, charge snapshot and disputes of `factsOf` (its PaymentIntent, or the one
+   * passed to lockDonation), read in the locking statement; writePayment uses them unless told
+   * they changed since.
+   */
+  facts: PaymentFacts;
+  factsOf: string | null;
 }
 
 /**
@@ -169,6 +180,10 @@ export async function lockDonation(
         : sql<boolean>`EXISTS (SELECT 1 FROM donations other
             WHERE other.stripe_payment_intent_id = ${otherPaymentIntent} AND other.id <> d.id)`
       ).as("payment_intent_taken"),
+      // The facts writePayment recomputes the totals from, read here rather than in a statement
+      // of their own (one round trip less for every event).
+      sql<FactRow[]>`(SELECT coalesce(json_agg(f), '[]'::json)
+        FROM (${factRows(sql`coalesce(d.stripe_payment_intent_id, ${otherPaymentIntent}::text)`)}) f)`.as("payment_facts"),
     ]);
   if ("id" in by) query = query.where("d.id", "=", by.id);
   else if ("checkoutSessionId" in by) query = query.where("d.stripe_checkout_session_id", "=", by.checkoutSessionId);
@@ -205,6 +220,8 @@ export async function lockDonation(
       organisationName: row.organisation_name,
     },
     paymentIntentTaken: Boolean(row.payment_intent_taken),
+    facts: paymentFactsFrom(row.payment_facts),
+    factsOf: row.stripe_payment_intent_id ?? otherPaymentIntent,
   };
 }
 
@@ -236,6 +253,8 @@ export interface PaymentWrite {
   succeededAt?: number | null;
   /** Recompute the cached refund and dispute totals from the stored facts. */
   refreshTotals?: boolean;
+  /** A fact was stored after lockDonation read them: read them again. */
+  factsStored?: boolean;
 }
 
 /**
@@ -269,7 +288,8 @@ export async function writePayment(
   }
   let totals: PaymentTotals | null = null;
   if ((learns || write.refreshTotals) && paymentIntentId) {
-    const computed = paymentTotals(await paymentFacts(trx, paymentIntentId), donation.amount + donation.feeCover);
+    const facts = !write.factsStored && donation.factsOf === paymentIntentId ? donation.facts : await paymentFacts(trx, paymentIntentId);
+    const computed = paymentTotals(facts, donation.amount + donation.feeCover);
     if (
       computed.refundedAmount !== donation.refundedAmount ||
       computed.disputedAmount !== donation.disputedAmount ||
@@ -465,12 +485,18 @@ export function paymentTotals(facts: PaymentFacts, charged: number): PaymentTota
   return { refundedAmount: refunded, disputedAmount: disputed, disputeStatus: latest?.status ?? null };
 }
 
-/**
- * Every stored refund, charge snapshot and dispute of one PaymentIntent, in one query (three
- * would be three round trips inside the event's transaction).
- */
-export async function paymentFacts(trx: Database, paymentIntentId: string): Promise<PaymentFacts> {
-  const rows = await sql<{ kind: "refund" | "charge" | "dispute"; id: string; amount: number; status: string | null; status_at: number }>`
+/** One stored fact, as factRows selects it. */
+interface FactRow {
+  kind: "refund" | "charge" | "dispute";
+  id: string;
+  amount: number | string;
+  status: string | null;
+  status_at: number | string;
+}
+
+/** Every stored refund, charge snapshot and dispute of the PaymentIntent `paymentIntentId` names. */
+function factRows(paymentIntentId: RawBuilder<unknown>) {
+  return sql<FactRow>`
     SELECT 'refund' AS kind, stripe_refund_id AS id, amount, status, status_at
       FROM payment_refunds WHERE payment_intent_id = ${paymentIntentId}
     UNION ALL
@@ -478,9 +504,12 @@ export async function paymentFacts(trx: Database, paymentIntentId: string): Prom
       FROM payment_charge_refunds WHERE payment_intent_id = ${paymentIntentId}
     UNION ALL
     SELECT 'dispute', stripe_dispute_id, amount, status, status_at
-      FROM payment_disputes WHERE payment_intent_id = ${paymentIntentId}`.execute(trx);
+      FROM payment_disputes WHERE payment_intent_id = ${paymentIntentId}`;
+}
+
+function paymentFactsFrom(rows: readonly FactRow[]): PaymentFacts {
   const facts: PaymentFacts = { refunds: [], charge: null, disputes: [] };
-  for (const row of rows.rows) {
+  for (const row of rows) {
     const amount = Number(row.amount);
     const at = Number(row.status_at);
     if (row.kind === "refund") facts.refunds.push({ amount, status: row.status!, at });
@@ -488,6 +517,15 @@ export async function paymentFacts(trx: Database, paymentIntentId: string): Prom
     else facts.disputes.push({ id: row.id, amount, status: row.status!, at });
   }
   return facts;
+}
+
+/**
+ * Every stored refund, charge snapshot and dispute of one PaymentIntent, in one query (three
+ * would be three round trips inside the event's transaction).
+ */
+export async function paymentFacts(trx: Database, paymentIntentId: string): Promise<PaymentFacts> {
+  const result = await factRows(sql`${paymentIntentId}`).execute(trx);
+  return paymentFactsFrom(result.rows);
 }
 
 // ---- What a succeeded donation sends ------------------------------------------------------

@@ -5,7 +5,6 @@ import type { Env } from "~/env.server";
 import {
   claimStripeEvent,
   lockDonation,
-  lockPaymentKeys,
   markDonationUnpaid,
   queueDonationMail,
   recordEventOutcome,
@@ -123,18 +122,11 @@ function isEventShape(event: Stripe.Event): boolean {
  * Throws on our own failures; the transaction then rolls back, event row included.
  */
 export async function processStripeEvent(db: Database, env: Env, event: Stripe.Event): Promise<ProcessResult> {
+  const planned = plan(env, event);
   const { settleNeedId, ...result } = await db.transaction().execute(async (trx): Promise<Handled> => {
-    const claimed = await claimStripeEvent(trx, {
-      id: event.id,
-      type: event.type,
-      accountId: event.account ?? null,
-      livemode: Boolean(event.livemode),
-      created: event.created,
-    });
-    if (!claimed) return { outcome: "duplicate", detail: "event already received" };
-    const handled: Handled = HANDLED.has(event.type)
-      ? await handle(trx, env, event as Stripe.Event & { type: HandledType })
-      : { outcome: "ignored", detail: `event type ${event.type} is not handled` };
+    const record = { id: event.id, type: event.type, accountId: event.account ?? null, livemode: Boolean(event.livemode), created: event.created };
+    if (!(await claimStripeEvent(trx, record, planned.lockKeys))) return { outcome: "duplicate", detail: "event already received" };
+    const handled = await planned.apply(trx);
     if (handled.outcome !== "duplicate") {
       await recordEventOutcome(trx, event.id, { outcome: handled.outcome, detail: handled.detail, donationId: handled.donationId });
     }
@@ -158,33 +150,60 @@ export async function processStripeEvent(db: Database, env: Env, event: Stripe.E
 /** A handler's result, and the need whose goal to settle once the outcome is written. */
 type Handled = ProcessResult & { settleNeedId?: number };
 
-async function handle(trx: Database, env: Env, event: Stripe.Event & { type: HandledType }): Promise<Handled> {
+/**
+ * What an event will do, worked out before its transaction: the payment keys to lock when it is
+ * claimed (claimStripeEvent takes them in the claim's statement), and the handler to run then.
+ */
+interface Plan {
+  lockKeys: string[];
+  apply: (trx: Database) => Promise<Handled>;
+}
+
+const recordOnly = (handled: Handled): Plan => ({ lockKeys: [], apply: () => Promise.resolve(handled) });
+
+function plan(env: Env, event: Stripe.Event): Plan {
+  if (!HANDLED.has(event.type)) return recordOnly({ outcome: "ignored", detail: `event type ${event.type} is not handled` });
+  const type = event.type as HandledType;
   // Signed, yet not the object Stripe documents: failing (500) would only make Stripe retry it
   // for days; parked, it is recorded once for someone to look at, and nothing is counted.
-  const malformed = malformedObject(event.type, event.data.object as unknown as Record<string, unknown>);
-  if (malformed) return { outcome: "parked", detail: `malformed ${event.type} object: ${malformed}` };
-  switch (event.type) {
+  const malformed = malformedObject(type, event.data.object as unknown as Record<string, unknown>);
+  if (malformed) return recordOnly({ outcome: "parked", detail: `malformed ${type} object: ${malformed}` });
+  switch (type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
     case "checkout.session.async_payment_failed":
-    case "checkout.session.expired":
-      return handleCheckoutSession(trx, env, event, event.data.object as Stripe.Checkout.Session);
+    case "checkout.session.expired": {
+      const session = event.data.object as Stripe.Checkout.Session;
+      const paymentIntentId = idOf(session.payment_intent);
+      // Session first, then PaymentIntent: every transaction takes these keys in this order.
+      return {
+        lockKeys: [`stripe:cs:${session.id}`, ...(paymentIntentId ? [`stripe:pi:${paymentIntentId}`] : [])],
+        apply: (trx) => handleCheckoutSession(trx, env, event, session, paymentIntentId),
+      };
+    }
     case "charge.refunded":
-      return handlePaymentFact(trx, env, event, chargeFacts(event.data.object as Stripe.Charge, event.created));
+      return factPlan(env, event, chargeFacts(event.data.object as Stripe.Charge, event.created));
     case "charge.refund.updated":
     case "refund.created":
     case "refund.updated":
     case "refund.failed":
-      return handlePaymentFact(trx, env, event, refundFacts(event.data.object as Stripe.Refund, event.created));
+      return factPlan(env, event, refundFacts(event.data.object as Stripe.Refund, event.created));
     case "charge.dispute.created":
     case "charge.dispute.updated":
     case "charge.dispute.closed":
     case "charge.dispute.funds_withdrawn":
     case "charge.dispute.funds_reinstated":
-      return handlePaymentFact(trx, env, event, disputeFacts(event.data.object as Stripe.Dispute, event.created));
+      return factPlan(env, event, disputeFacts(event.data.object as Stripe.Dispute, event.created));
     case "account.updated":
-      return handleAccountUpdated(trx, event, event.data.object as Stripe.Account);
+      return { lockKeys: [], apply: (trx) => handleAccountUpdated(trx, event, event.data.object as Stripe.Account) };
   }
+}
+
+function factPlan(env: Env, event: Stripe.Event, facts: PaymentFacts): Plan {
+  return {
+    lockKeys: facts.paymentIntentId ? [`stripe:pi:${facts.paymentIntentId}`] : [],
+    apply: (trx) => handlePaymentFact(trx, env, event, facts),
+  };
 }
 
 // ---- The object's shape -------------------------------------------------------------------
@@ -245,11 +264,14 @@ function malformedObject(type: HandledType, object: Record<string, unknown>): st
 
 // ---- Checkout Sessions --------------------------------------------------------------------
 
-async function handleCheckoutSession(trx: Database, env: Env, event: Stripe.Event, session: Stripe.Checkout.Session): Promise<Handled> {
-  const paymentIntentId = idOf(session.payment_intent);
-  // Session first, then PaymentIntent: every transaction takes these keys in this order.
-  await lockPaymentKeys(trx, [`stripe:cs:${session.id}`, ...(paymentIntentId ? [`stripe:pi:${paymentIntentId}`] : [])]);
-
+/** Runs holding the advisory locks on the session and its PaymentIntent (taken by the claim). */
+async function handleCheckoutSession(
+  trx: Database,
+  env: Env,
+  event: Stripe.Event,
+  session: Stripe.Checkout.Session,
+  paymentIntentId: string | null,
+): Promise<Handled> {
   let donation = await lockDonation(trx, { checkoutSessionId: session.id }, { paymentIntentId });
   if (!donation) {
     const named = donationIdFrom(session.metadata) ?? donationIdFrom({ donation_id: session.client_reference_id });
@@ -403,7 +425,7 @@ function disputeFacts(dispute: Stripe.Dispute, at: number): PaymentFacts {
 async function handlePaymentFact(trx: Database, env: Env, event: Stripe.Event, facts: PaymentFacts): Promise<Handled> {
   const paymentIntentId = facts.paymentIntentId;
   if (!paymentIntentId) return { outcome: "ignored", detail: `${facts.kind} ${facts.objectId} has no PaymentIntent: not a Checkout payment` };
-  await lockPaymentKeys(trx, [`stripe:pi:${paymentIntentId}`]);
+  // The claim took the PaymentIntent's advisory lock.
 
   let donation = await lockDonation(trx, { paymentIntentId });
   if (!donation && facts.namedDonationId !== null) {
@@ -426,7 +448,7 @@ async function handlePaymentFact(trx: Database, env: Env, event: Stripe.Event, f
     };
   }
   // The ids and the totals recomputed from every stored fact, this one included: one UPDATE.
-  const { totalsChanged } = await writePayment(trx, donation, { paymentIntentId, chargeId: facts.chargeId, refreshTotals: true });
+  const { totalsChanged } = await writePayment(trx, donation, { paymentIntentId, chargeId: facts.chargeId, refreshTotals: true, factsStored: true });
   const detail = [
     `${facts.kind} ${facts.objectId} ${stored ? "stored" : "older than what is stored"}`,
     totalsChanged
