@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { Database } from "~/db.server";
 import { addEventDetail, goalStanding, needsPastGoal, settleGoal, type GoalResult } from "~/models/payment-ledger.server";
@@ -15,9 +16,11 @@ import { addEventDetail, goalStanding, needsPastGoal, settleGoal, type GoalResul
  * - only when it finds the goal met does a transaction take the need's lock and settle it
  *   (settleGoal: funded once, one goal-met email per address, both guarded by the database);
  * - checks of one need are coalesced in this process: while one runs, callers share a single
- *   next check that starts when it ends — after their commits, so it sees them — instead of
- *   each running their own. Under load a need is checked a few hundred times a second at most,
- *   however many events arrive.
+ *   next check that starts after it — after their commits, so it sees them — instead of each
+ *   running their own; and that next check starts no sooner than CHECK_GAP_MS after the one
+ *   before began. Summing a popular need's donations takes a millisecond or more, so without
+ *   the gap a busy need was summed once per event; with it, at most 1000 / CHECK_GAP_MS times a
+ *   second, at the price of that much delay on a response while its need is busy.
  *
  * If the process dies between an event's commit and its check (or the check fails), nothing
  * would check that need again until its next event; the sweep (startGoalSweep: at start and
@@ -29,8 +32,12 @@ export interface GoalCheck extends GoalResult {
   eventId: string | null;
 }
 
+/** The least time between the starts of two checks of one need (see above). */
+export const CHECK_GAP_MS = 20;
+
 interface Slot {
   running: Promise<GoalCheck>;
+  startedAt: number;
   /** The check that starts when `running` ends, shared by everyone who asked meanwhile. */
   queued?: Promise<GoalCheck>;
 }
@@ -49,15 +56,13 @@ export function checkGoalAfterCommit(db: Database, needId: number, appUrl: strin
   const slot = needs.get(needId);
   if (!slot) return start(needs, needId, () => checkGoal(db, needId, appUrl, eventId));
   // The running check may have taken its snapshot before the caller's commit: wait for the next.
-  slot.queued ??= slot.running.then(
-    () => start(needs, needId, () => checkGoal(db, needId, appUrl, eventId)),
-    () => start(needs, needId, () => checkGoal(db, needId, appUrl, eventId)),
-  );
+  const next = () => sleep(Math.max(0, slot.startedAt + CHECK_GAP_MS - Date.now())).then(() => start(needs, needId, () => checkGoal(db, needId, appUrl, eventId)));
+  slot.queued ??= slot.running.then(next, next);
   return slot.queued;
 }
 
 function start(needs: Map<number, Slot>, needId: number, run: () => Promise<GoalCheck>): Promise<GoalCheck> {
-  const slot: Slot = { running: run() };
+  const slot: Slot = { running: run(), startedAt: Date.now() };
   needs.set(needId, slot);
   const done = () => {
     // A queued check replaces this slot when it starts; with none queued, the need is idle.
