@@ -41,5 +41,5 @@ export function stripeWebhookRoutes(deps: { db: Database; env: Env; logger: Logg
 }
 
 function plain(res: Response, status: number, body: string) {
-  res.status(status).set({ "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }).send(body);
+  res.status(status).set({ "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" }).send(body);
 }
