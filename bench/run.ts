@@ -35,8 +35,8 @@ const { values: args } = parseArgs({
 });
 
 const SETTINGS = args.quick
-  ? { connections: 32, durationSeconds: 3, warmupSeconds: 1, events: 1_000, warmupEvents: 200, duplicateShare: 0.2, concurrency: 32, spreadNeeds: 50, backers: 2_000, organisers: 2, ratePerSecond: 10 }
-  : { connections: 32, durationSeconds: 10, warmupSeconds: 3, events: 5_000, warmupEvents: 1_000, duplicateShare: 0.2, concurrency: 32, spreadNeeds: 50, backers: 10_000, organisers: 2, ratePerSecond: 10 };
+  ? { connections: 32, durationSeconds: 3, warmupSeconds: 1, events: 1_000, warmupEvents: 200, webhookRuns: 1, duplicateShare: 0.2, concurrency: 32, spreadNeeds: 50, backers: 2_000, organisers: 2, ratePerSecond: 10 }
+  : { connections: 32, durationSeconds: 10, warmupSeconds: 3, events: 5_000, warmupEvents: 1_000, webhookRuns: 3, duplicateShare: 0.2, concurrency: 32, spreadNeeds: 50, backers: 10_000, organisers: 2, ratePerSecond: 10 };
 const PARTS = ["page-pg", "page-pglite", "webhooks", "fanout"] as const;
 type Part = (typeof PARTS)[number];
 const only = new Set((args.only ?? PARTS.join(",")).split(",").map((s) => s.trim()));
@@ -68,7 +68,8 @@ interface Row {
 const results: {
   pagePostgres?: PageResult;
   pagePglite?: PageResult;
-  webhooks?: WebhookResult;
+  /** The median of the one-need runs, with every run's events/s. */
+  webhooks?: WebhookResult & { runsEventsPerSecond?: number[] };
   webhooksSpread?: WebhookResult;
   fanout?: FanoutResult;
   profiles?: ProfileSummary[];
@@ -179,8 +180,15 @@ async function main() {
           // connections and preparing each statement on them; the page runs warm up for the same reason.
           const warm = await benchWebhooks(db, server, secret, { ...SETTINGS, events: SETTINGS.warmupEvents, needs: 1, label: "webhooks-warmup" });
           log(`  warm-up: ${warm.eventsPerSecond} events/s over ${warm.posted} events (not counted)`);
-          const one = await benchWebhooks(db, server, secret, { ...SETTINGS, needs: 1, label: "webhooks-one" });
-          log(`  ${one.eventsPerSecond} events/s on one need; now spread over ${SETTINGS.spreadNeeds} needs…`);
+          // One run swings by ±5% on this machine: the headline is the median of several, each on
+          // a need of its own, and every run must be exact.
+          const runs: WebhookResult[] = [];
+          for (let i = 0; i < SETTINGS.webhookRuns; i++) {
+            runs.push(await benchWebhooks(db, server, secret, { ...SETTINGS, needs: 1, label: `webhooks-one-${i}` }));
+            log(`  ${runs.at(-1)!.eventsPerSecond} events/s on one need (run ${i + 1} of ${SETTINGS.webhookRuns})`);
+          }
+          const one = { ...median(runs), runsEventsPerSecond: runs.map((r) => r.eventsPerSecond), exact: runs.every((r) => r.exact) };
+          log(`  now spread over ${SETTINGS.spreadNeeds} needs…`);
           const spread = await benchWebhooks(db, server, secret, { ...SETTINGS, needs: SETTINGS.spreadNeeds, label: "webhooks-spread" });
           return { one, spread };
         } finally {
@@ -245,6 +253,12 @@ async function main() {
   else log(`profiles kept in ${profileDir}`);
 }
 
+/** The run with the median events/s (the upper middle of an even count). */
+function median(runs: WebhookResult[]): WebhookResult {
+  const sorted = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 function table(): Row[] {
   const rows: Row[] = [];
   const n = (v: number, digits = 0) => v.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -273,7 +287,12 @@ function table(): Row[] {
   const w = results.webhooks;
   if (w) {
     rows.push(
-      { metric: "Webhooks events/s, one need (PG)", value: `${n(w.eventsPerSecond)} (p99 ${n(w.latencyP99Ms)} ms)`, goal: "≥ 500", pass: w.eventsPerSecond >= 500 },
+      {
+        metric: "Webhooks events/s, one need (PG)",
+        value: `${n(w.eventsPerSecond)} (p99 ${n(w.latencyP99Ms)} ms)${w.runsEventsPerSecond && w.runsEventsPerSecond.length > 1 ? `; median of ${w.runsEventsPerSecond.join(", ")}` : ""}`,
+        goal: "≥ 500",
+        pass: w.eventsPerSecond >= 500,
+      },
       ...(results.webhooksSpread
         ? [{ metric: `Webhooks events/s, ${results.webhooksSpread.needs} needs`, value: `${n(results.webhooksSpread.eventsPerSecond)} (p99 ${n(results.webhooksSpread.latencyP99Ms)} ms)`, goal: "—", pass: null }]
         : []),
