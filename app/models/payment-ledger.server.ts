@@ -60,16 +60,21 @@ export async function claimStripeEvent(trx: Database, event: StripeEventRecord, 
   return row !== undefined;
 }
 
-export async function recordEventOutcome(
-  trx: Database,
-  eventId: string,
-  result: { outcome: StripeEventOutcome; detail: string; donationId?: number | null },
-): Promise<void> {
-  await trx
+export interface EventOutcome {
+  outcome: StripeEventOutcome;
+  detail: string;
+  donationId?: number | null;
+}
+
+export async function recordEventOutcome(trx: Database, eventId: string, result: EventOutcome): Promise<void> {
+  await outcomeUpdate(trx, eventId, result).execute();
+}
+
+function outcomeUpdate(trx: Database, eventId: string, result: EventOutcome) {
+  return trx
     .updateTable("stripe_events")
     .set({ outcome: result.outcome, detail: clip(result.detail, 1000), donation_id: result.donationId ?? null })
-    .where("id", "=", eventId)
-    .execute();
+    .where("id", "=", eventId);
 }
 
 /**
@@ -274,6 +279,22 @@ export async function writePayment(
   donation: LedgerDonation,
   write: PaymentWrite,
 ): Promise<{ succeeded: boolean; totalsChanged: boolean }> {
+  return applyPayment(trx, donation, await planPayment(trx, donation, write));
+}
+
+/** What writePayment will change, worked out (facts read if needed) but not yet written. */
+export interface PaymentPlan {
+  write: PaymentWrite;
+  set: Record<string, unknown>;
+  learns: boolean;
+  paymentIntentId: string | null;
+  /** The donation becomes succeeded (it was not). */
+  succeeds: boolean;
+  /** The refund and dispute totals, when they change. */
+  totals: PaymentTotals | null;
+}
+
+export async function planPayment(trx: Database, donation: LedgerDonation, write: PaymentWrite): Promise<PaymentPlan> {
   const learns = Boolean(write.paymentIntentId) && donation.paymentIntentId === null;
   const paymentIntentId = donation.paymentIntentId ?? (learns ? write.paymentIntentId! : null);
   const succeeds = write.succeededAt != null && donation.status !== "succeeded";
@@ -301,21 +322,41 @@ export async function writePayment(
       set.dispute_status = computed.disputeStatus;
     }
   }
-  if (Object.keys(set).length === 0) return { succeeded: false, totalsChanged: false };
+  return { write, set, learns, paymentIntentId, succeeds, totals };
+}
 
-  const row = await trx
-    .updateTable("donations")
-    .set({ ...set, updated_at: sql`now()` })
+/**
+ * Writes a plan in one UPDATE and brings `donation` up to date. `outcome`: the event's outcome,
+ * written by the same statement (a data-modifying WITH) rather than one of its own — one round
+ * trip less on the path every counted payment takes.
+ */
+export async function applyPayment(
+  trx: Database,
+  donation: LedgerDonation,
+  plan: PaymentPlan,
+  outcome?: { eventId: string } & EventOutcome,
+): Promise<{ succeeded: boolean; totalsChanged: boolean }> {
+  const { set, write } = plan;
+  if (Object.keys(set).length === 0) {
+    if (outcome) await recordEventOutcome(trx, outcome.eventId, outcome);
+    return { succeeded: false, totalsChanged: false };
+  }
+  const values = { ...set, updated_at: sql<Date>`now()` };
+  const row = await (
+    outcome
+      ? trx.with("outcome", () => outcomeUpdate(trx, outcome.eventId, outcome)).updateTable("donations").set(values)
+      : trx.updateTable("donations").set(values)
+  )
     .where("id", "=", donation.id)
     .returning("succeeded_at")
     .executeTakeFirstOrThrow();
   if (set.stripe_checkout_session_id) donation.checkoutSessionId = write.checkoutSessionId!;
-  if (learns) donation.paymentIntentId = paymentIntentId;
+  if (plan.learns) donation.paymentIntentId = plan.paymentIntentId;
   if (set.stripe_charge_id) donation.chargeId = write.chargeId!;
-  if (succeeds) donation.status = "succeeded";
+  if (plan.succeeds) donation.status = "succeeded";
   donation.succeededAt = row.succeeded_at;
-  if (totals) Object.assign(donation, totals);
-  return { succeeded: succeeds, totalsChanged: totals !== null };
+  if (plan.totals) Object.assign(donation, plan.totals);
+  return { succeeded: plan.succeeds, totalsChanged: plan.totals !== null };
 }
 
 /** Only a pending donation can fail or expire: succeeded is never downgraded by a late event. */
@@ -551,12 +592,12 @@ const needUrl = (appUrl: string, slug: string) => `${appUrl}/needs/${encodeURICo
 
 /**
  * The receipt (once per donation, by its key) and, if the donor opted in, the updates
- * subscription — in the transaction that made the donation succeed. The need's names and the
- * time it was paid come with the donation (lockDonation, writePayment): nothing is read again.
+ * subscription — in the transaction that makes the donation succeed. The need's names come with
+ * the donation (lockDonation) and `paidAt` from the event: nothing is read again.
  * Returns false when the outbox refused the address (the money still counts; the event's
  * detail says so).
  */
-export async function queueDonationMail(trx: Database, donation: LedgerDonation, appUrl: string): Promise<boolean> {
+export async function queueDonationMail(trx: Database, donation: LedgerDonation, paidAt: Date, appUrl: string): Promise<boolean> {
   const need = donation.need;
   let queued = true;
   try {
@@ -576,7 +617,7 @@ export async function queueDonationMail(trx: Database, donation: LedgerDonation,
         needTitle: need.title,
         needUrl: needUrl(appUrl, need.slug),
         organisationName: need.organisationName,
-        paidAt: (donation.succeededAt ?? new Date()).toISOString(),
+        paidAt: paidAt.toISOString(),
         // No organisation can declare tax-deductible status yet (issue 5): say plainly it is not.
         taxDeductible: false,
       },

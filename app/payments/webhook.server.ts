@@ -4,7 +4,9 @@ import type { Database } from "~/db.server";
 import type { Env } from "~/env.server";
 import {
   claimStripeEvent,
+  applyPayment,
   lockDonation,
+  planPayment,
   markDonationUnpaid,
   queueDonationMail,
   recordEventOutcome,
@@ -123,11 +125,11 @@ function isEventShape(event: Stripe.Event): boolean {
  */
 export async function processStripeEvent(db: Database, env: Env, event: Stripe.Event): Promise<ProcessResult> {
   const planned = plan(env, event);
-  const { settleNeedId, ...result } = await db.transaction().execute(async (trx): Promise<Handled> => {
+  const { settleNeedId, recorded: _recorded, ...result } = await db.transaction().execute(async (trx): Promise<Handled> => {
     const record = { id: event.id, type: event.type, accountId: event.account ?? null, livemode: Boolean(event.livemode), created: event.created };
     if (!(await claimStripeEvent(trx, record, planned.lockKeys))) return { outcome: "duplicate", detail: "event already received" };
     const handled = await planned.apply(trx);
-    if (handled.outcome !== "duplicate") {
+    if (handled.outcome !== "duplicate" && !handled.recorded) {
       await recordEventOutcome(trx, event.id, { outcome: handled.outcome, detail: handled.detail, donationId: handled.donationId });
     }
     return handled;
@@ -147,8 +149,11 @@ export async function processStripeEvent(db: Database, env: Env, event: Stripe.E
   return result;
 }
 
-/** A handler's result, and the need whose goal to settle once the outcome is written. */
-type Handled = ProcessResult & { settleNeedId?: number };
+/**
+ * A handler's result, the need whose goal to check after the commit, and whether the handler
+ * already wrote the event's outcome (succeed does, in its last statement).
+ */
+type Handled = ProcessResult & { settleNeedId?: number; recorded?: boolean };
 
 /**
  * What an event will do, worked out before its transaction: the payment keys to lock when it is
@@ -322,20 +327,28 @@ async function handleCheckoutSession(
 
 /**
  * The money is taken: record the payment's ids and count it once (one UPDATE, which also
- * applies any refunds or disputes that arrived first), send what follows, and have the goal
- * settled after the outcome is written.
+ * applies any refunds or disputes that arrived first and writes the event's outcome), queue
+ * what follows, and have the goal checked after the commit.
  */
 async function succeed(trx: Database, env: Env, event: Stripe.Event, donation: LedgerDonation, ids: PaymentWrite): Promise<Handled> {
   // Counting it re-derives its totals from the stored facts, as every change of them does.
-  const { succeeded } = await writePayment(trx, donation, { ...ids, succeededAt: event.created, refreshTotals: donation.status !== "succeeded" });
-  if (!succeeded) return { outcome: "processed", detail: "already succeeded", donationId: donation.id };
-  const mailed = await queueDonationMail(trx, donation, env.APP_URL);
+  const plan = await planPayment(trx, donation, { ...ids, succeededAt: event.created, refreshTotals: donation.status !== "succeeded" });
+  if (!plan.succeeds) {
+    await applyPayment(trx, donation, plan);
+    return { outcome: "processed", detail: "already succeeded", donationId: donation.id };
+  }
+  // What the UPDATE will store: succeeded_at stays if it was somehow set, else the event's time.
+  const paidAt = donation.succeededAt ?? new Date(event.created * 1000);
+  const mailed = await queueDonationMail(trx, donation, paidAt, env.APP_URL);
+  const refunded = plan.totals?.refundedAmount ?? donation.refundedAmount;
   const notes = [
     "succeeded",
     mailed ? "receipt queued" : "receipt NOT queued: the outbox refused the donor's address",
-    donation.refundedAmount > 0 ? `refunded ${donation.refundedAmount} already` : null,
+    refunded > 0 ? `refunded ${refunded} already` : null,
   ];
-  return { outcome: "processed", detail: notes.filter(Boolean).join("; "), donationId: donation.id, settleNeedId: donation.needId };
+  const result = { outcome: "processed" as const, detail: notes.filter(Boolean).join("; "), donationId: donation.id };
+  await applyPayment(trx, donation, plan, { eventId: event.id, ...result });
+  return { ...result, recorded: true, settleNeedId: donation.needId };
 }
 
 // ---- Refunds, charges, disputes -----------------------------------------------------------
