@@ -47,14 +47,17 @@ export function createApp({ build, db, env, logger }: AppDependencies): express.
     });
     next();
   });
-  // Stripe's machine endpoint first: a signed plain-text answer to a server, for which the page
+  const pageCache = createPageCache({ ttlMs: env.pageCacheMs, mintFormToken: newFormToken });
+  // Every write, a webhook's included, empties the page cache when it finishes.
+  app.use(pageCache.writes);
+  // Stripe's machine endpoint next: a signed plain-text answer to a server, for which the page
   // headers (CSP nonce and all), the browser CSRF guard (it exempts /webhooks/) and the page
-  // cache are work without purpose, paid on every event.
+  // cache's lookup are work without purpose, paid on every event.
   app.use(stripeWebhookRoutes({ db, env, logger }));
   app.use(securityHeaders(env));
   app.use(crossOriginGuard(env));
   // Before the static files: a cached need page should not cost a file-system lookup.
-  app.use(createPageCache({ ttlMs: env.pageCacheMs, mintFormToken: newFormToken }).middleware);
+  app.use(pageCache.middleware);
 
   // Fingerprinted build output never changes under one name: cache it for a year.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));

@@ -47,6 +47,12 @@ interface Entry {
 export interface PageCache {
   /** Express middleware: serves copies and keeps them; put it after securityHeaders. */
   middleware: (req: Request, res: Response, next: NextFunction) => void;
+  /**
+   * Express middleware: empties the cache when a write (any other method than GET, HEAD or
+   * OPTIONS) finishes. Put it before every route that writes, including those answered ahead
+   * of `middleware` (Stripe's webhooks).
+   */
+  writes: (req: Request, res: Response, next: NextFunction) => void;
   /** Forgets every copy (a write has happened). */
   clear(): void;
   readonly size: number;
@@ -177,12 +183,13 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     next();
   }
 
+  const writes = (req: Request, res: Response, next: NextFunction) => {
+    // Clear when the write is done (committed), not when it starts.
+    if (!SAFE_METHODS.has(req.method)) res.on("finish", clear);
+    next();
+  };
+
   const middleware = (req: Request, res: Response, next: NextFunction) => {
-    if (!SAFE_METHODS.has(req.method)) {
-      // Clear when the write is done (committed), not when it starts.
-      res.on("finish", clear);
-      return next();
-    }
     const cacheable = ttlMs > 0 && req.method === "GET" && NEED_PAGE.test(req.path) && !req.originalUrl.includes("?") && onlyLanguageCookie(req.headers.cookie);
     if (!cacheable) return next();
 
@@ -202,6 +209,7 @@ export function createPageCache(options: PageCacheOptions): PageCache {
 
   return {
     middleware,
+    writes,
     clear,
     get size() {
       return entries.size;

@@ -110,6 +110,15 @@ describe(`the need page cache on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () =>
     expect(anonymous.html).not.toContain("/dashboard");
   });
 
+  it("empties the cache when a Stripe webhook has been answered (it is served ahead of the cache)", async () => {
+    await page(`/needs/${need.slug}`);
+    expect((await page(`/needs/${need.slug}`)).cache).toBe("hit");
+    // Refused (unsigned), but a write request all the same: what it might have changed shows at once.
+    const webhook = await fetch(`${app.url}/webhooks/stripe`, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
+    expect(webhook.status).toBe(400);
+    expect((await page(`/needs/${need.slug}`)).cache).toBe("miss");
+  });
+
   it("does not keep a page that is not found", async () => {
     const first = await get("/needs/no-such-need");
     const second = await get("/needs/no-such-need");
@@ -154,6 +163,7 @@ describe("page cache rules", () => {
       res.locals.cspNonce = randomBytes(16).toString("base64");
       next();
     });
+    stub.use(cache.writes);
     stub.use(cache.middleware);
     stub.get("/needs/:slug", async (req, res) => {
       renders += 1;
