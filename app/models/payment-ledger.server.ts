@@ -8,10 +8,11 @@ import { createSubscription } from "./subscriptions.server";
 
 /**
  * The ledger behind POST /webhooks/stripe: every query that turns a Stripe event into counted
- * money. Every function runs inside the one transaction of its event (app/payments/webhook.server.ts),
- * which takes its locks in one order — advisory lock on the payment's business keys, then the
- * donation row, then (only to settle the goal, as its last step) the need row — so two
- * transactions never wait on each other in a cycle.
+ * money. The event's functions run inside the one transaction of its event
+ * (app/payments/webhook.server.ts), which takes its locks in one order — advisory locks on the
+ * payment's business keys, then the donation row — so two transactions never wait on each other
+ * in a cycle. The goal is settled afterwards, in a transaction of its own that locks only the
+ * need row (settleGoal, app/payments/goal-checks.server.ts).
  */
 
 // ---- Events -----------------------------------------------------------------------------
@@ -231,17 +232,17 @@ export async function lockDonation(
 }
 
 /**
- * Locks the need's row for the goal check (settleGoal), as the transaction's last lock.
+ * Locks the need's row to settle its goal (settleGoal, in a transaction of its own).
  *
- * FOR NO KEY UPDATE, not FOR UPDATE. NOTE: a second UPDATE of a donation row this transaction
- * already wrote re-checks its foreign keys, which takes FOR KEY SHARE on the need (and on the
- * item); concurrent donations to one need can all hold that when they get here. FOR UPDATE
- * conflicts with KEY SHARE, so taking it this late would be a lock upgrade that deadlocks two
- * such transactions (each waits for the other's KEY SHARE); FOR NO KEY UPDATE does not conflict
- * with KEY SHARE, so each waits only for the one holding the need, which never waits for it.
- * It still conflicts with itself, with FOR SHARE (a new pending donation) and with FOR UPDATE
- * (organisers' item and lifecycle changes), which is all the serialisation the goal needs. The
- * funded transition that follows updates no key column (id, slug), so it needs nothing stronger.
+ * FOR NO KEY UPDATE, not FOR UPDATE. NOTE: writes of rows that reference the need (a donation
+ * updated twice in one transaction, a subscription or goal-met row inserted) take FOR KEY SHARE
+ * on it through their foreign-key checks, and events about the need do that all the time. FOR
+ * UPDATE would wait for every one of them, and deadlocks a transaction that already holds KEY
+ * SHARE (a lock upgrade: tests/integration/stripe-webhook.test.ts shows both); FOR NO KEY UPDATE
+ * does not conflict with KEY SHARE. It still conflicts with itself (two processes settling the
+ * same goal take turns), with FOR SHARE (a new pending donation) and with FOR UPDATE (organisers'
+ * item and lifecycle changes), which is all the serialisation the goal needs. The funded
+ * transition that follows updates no key column (id, slug), so it needs nothing stronger.
  * https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS
  */
 export async function lockNeed(trx: Database, needId: number): Promise<{ id: number; status: NeedStatus }> {

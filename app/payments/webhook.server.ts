@@ -3,11 +3,11 @@ import type { AppContext } from "~/context";
 import type { Database } from "~/db.server";
 import type { Env } from "~/env.server";
 import {
-  claimStripeEvent,
   applyPayment,
+  claimStripeEvent,
   lockDonation,
-  planPayment,
   markDonationUnpaid,
+  planPayment,
   queueDonationMail,
   recordEventOutcome,
   storeChargeRefundFact,
