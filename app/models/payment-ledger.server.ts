@@ -27,7 +27,7 @@ export interface StripeEventRecord {
 
 /**
  * Claims an event id for this transaction and, once claimed, takes the advisory locks on its
- * payment's business keys (lockPaymentKeys), in one statement. The row is written before any
+ * payment's business keys (advisoryLock, below), in one statement. The row is written before any
  * effect and committed with them: a second delivery of the same id waits here on the primary
  * key until the first commits (then finds it: a duplicate, and takes no lock) or rolls back
  * (then claims it and starts over).
