@@ -46,6 +46,8 @@ const PREPARED_TEXT_MAX = 4_000;
  * each connection the first time that connection runs it. Kysely's SQL is the same text for the
  * same query shape, so the set is small; PREPARED_STATEMENT_LIMIT bounds it anyway (shapes that
  * vary, such as IN lists of varying length, stop being named once it is reached).
+ * NOTE: models select named columns, not a table's `*`: a statement prepared before a migration
+ * adds a column to its result would fail with "cached plan must not change result type".
  * NOTE: a connection pooler in transaction mode must support protocol-level prepared statements
  * (PgBouncer ≥ 1.21 with max_prepared_statements), as named statements outlive a transaction.
  * https://node-postgres.com/features/queries#prepared-statements

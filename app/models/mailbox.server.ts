@@ -55,6 +55,13 @@ export async function listMailbox(db: Database, options: { recipient?: string; l
   return query.execute();
 }
 
+// Columns are named, never `*`: a prepared statement (app/db.server.ts) whose result gains a
+// column from a migration applied while this process runs fails with "cached plan must not
+// change result type".
 export async function getMailboxMessage(db: Database, id: number) {
-  return db.selectFrom("mailbox_messages").selectAll().where("id", "=", id).executeTakeFirst();
+  return db
+    .selectFrom("mailbox_messages")
+    .select(["id", "message_id", "sender", "recipient", "subject", "html", "text", "headers", "locale", "created_at"])
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
