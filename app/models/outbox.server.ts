@@ -63,6 +63,15 @@ export async function enqueueEmail(trx: Database, input: EnqueueEmailInput): Pro
 }
 
 /**
+ * enqueueEmail's INSERT, built and not run: for a caller that runs it inside one of its own
+ * statements (a data-modifying WITH) to save a round trip. Throws exactly as enqueueEmail does,
+ * before any SQL.
+ */
+export function enqueueEmailQuery(trx: Database, input: EnqueueEmailInput) {
+  return insertQuery(trx, [outboxRow(input)]);
+}
+
+/**
  * Queues many emails (a fan-out) with multi-row INSERTs of `chunkSize` rows, with exactly
  * enqueueEmail's rules and dedupe: every row is checked as enqueueEmail checks it, and a key
  * already queued — by an earlier call, or earlier in the same list — is skipped by the same
@@ -141,15 +150,17 @@ function outboxRow(input: EnqueueEmailInput, propsCache?: PropsCache): OutboxRow
   };
 }
 
-async function insertRows(trx: Database, rows: OutboxRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const inserted = await trx
+function insertQuery(trx: Database, rows: OutboxRow[]) {
+  return trx
     .insertInto("outbox_emails")
     .values(rows)
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
-    .returning("id")
-    .execute();
-  return inserted.length;
+    .returning("id");
+}
+
+async function insertRows(trx: Database, rows: OutboxRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  return (await insertQuery(trx, rows).execute()).length;
 }
 
 // jsonb cannot hold NUL or a lone surrogate; a donor's pasted name must not fail the cause's

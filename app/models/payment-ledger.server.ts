@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from "kysely";
 import type { Database } from "~/db.server";
 import { disputeHoldsMoney } from "~/disputes";
 import { applyTransition, COUNTED, goalOfNeed, raisedOf } from "./needs.server";
-import { enqueueEmail, enqueueEmails, OutboxEnqueueError, type EnqueueEmailInput } from "./outbox.server";
+import { enqueueEmailQuery, enqueueEmails, OutboxEnqueueError, type EnqueueEmailInput } from "./outbox.server";
 import type { DonationStatus, Locale, NeedStatus, StripeEventOutcome } from "./schema";
 import { createSubscription } from "./subscriptions.server";
 
@@ -326,31 +326,38 @@ export async function planPayment(trx: Database, donation: LedgerDonation, write
   return { write, set, learns, paymentIntentId, succeeds, totals };
 }
 
+/** What applyPayment writes in the same statement as the donation (data-modifying WITHs). */
+export interface WrittenAlong {
+  /** The event's outcome. */
+  outcome?: { eventId: string } & EventOutcome;
+  /** An email to queue (enqueueEmailQuery), such as the receipt. */
+  email?: ReturnType<typeof enqueueEmailQuery>;
+}
+
 /**
- * Writes a plan in one UPDATE and brings `donation` up to date. `outcome`: the event's outcome,
- * written by the same statement (a data-modifying WITH) rather than one of its own — one round
- * trip less on the path every counted payment takes.
+ * Writes a plan in one UPDATE and brings `donation` up to date. `along`: the event's outcome and
+ * an email, written by the same statement rather than by statements of their own — two round
+ * trips less on the path every counted payment takes (README, "Performance").
  */
 export async function applyPayment(
   trx: Database,
   donation: LedgerDonation,
   plan: PaymentPlan,
-  outcome?: { eventId: string } & EventOutcome,
+  along: WrittenAlong = {},
 ): Promise<{ succeeded: boolean; totalsChanged: boolean }> {
   const { set, write } = plan;
+  const { outcome, email } = along;
   if (Object.keys(set).length === 0) {
     if (outcome) await recordEventOutcome(trx, outcome.eventId, outcome);
+    if (email) await email.execute();
     return { succeeded: false, totalsChanged: false };
   }
   const values = { ...set, updated_at: sql<Date>`now()` };
-  const row = await (
-    outcome
-      ? trx.with("outcome", () => outcomeUpdate(trx, outcome.eventId, outcome)).updateTable("donations").set(values)
-      : trx.updateTable("donations").set(values)
-  )
-    .where("id", "=", donation.id)
-    .returning("succeeded_at")
-    .executeTakeFirstOrThrow();
+  // Each WITH is a different builder type; the UPDATE below reads none of them.
+  let writer: Database = trx;
+  if (outcome) writer = writer.with("outcome", () => outcomeUpdate(trx, outcome.eventId, outcome)) as unknown as Database;
+  if (email) writer = writer.with("email", () => email) as unknown as Database;
+  const row = await writer.updateTable("donations").set(values).where("id", "=", donation.id).returning("succeeded_at").executeTakeFirstOrThrow();
   if (set.stripe_checkout_session_id) donation.checkoutSessionId = write.checkoutSessionId!;
   if (plan.learns) donation.paymentIntentId = plan.paymentIntentId;
   if (set.stripe_charge_id) donation.chargeId = write.chargeId!;
@@ -592,17 +599,16 @@ async function needContext(trx: Database, needId: number): Promise<NeedContext> 
 const needUrl = (appUrl: string, slug: string) => `${appUrl}/needs/${encodeURIComponent(slug)}`;
 
 /**
- * The receipt (once per donation, by its key) and, if the donor opted in, the updates
- * subscription — in the transaction that makes the donation succeed. The need's names come with
- * the donation (lockDonation) and `paidAt` from the event: nothing is read again.
- * Returns false when the outbox refused the address (the money still counts; the event's
- * detail says so).
+ * The donation's receipt (once per donation, by its key), as a statement for applyPayment to
+ * run in the transaction that makes the donation succeed. The need's names come with the
+ * donation (lockDonation) and `paidAt` from the event: nothing is read again.
+ * Null when the outbox refuses the donor's address: the money still counts (Stripe would retry
+ * the event for days), and the event's detail says so.
  */
-export async function queueDonationMail(trx: Database, donation: LedgerDonation, paidAt: Date, appUrl: string): Promise<boolean> {
+export function receiptEmail(trx: Database, donation: LedgerDonation, paidAt: Date, appUrl: string): ReturnType<typeof enqueueEmailQuery> | null {
   const need = donation.need;
-  let queued = true;
   try {
-    await enqueueEmail(trx, {
+    return enqueueEmailQuery(trx, {
       kind: "receipt",
       to: donation.donorEmail,
       locale: donation.locale,
@@ -624,22 +630,23 @@ export async function queueDonationMail(trx: Database, donation: LedgerDonation,
       },
     });
   } catch (error) {
-    // Thrown before any SQL, so the transaction is intact. An address the outbox refuses must
-    // not stop the money from being counted (Stripe would retry this event for days).
+    // Thrown before any SQL, so the transaction is intact.
     if (!(error instanceof OutboxEnqueueError)) throw error;
-    queued = false;
+    return null;
   }
-  if (donation.updatesOptIn && queued) {
-    await createSubscription(trx, {
-      email: donation.donorEmail,
-      organisationId: need.organisationId,
-      needId: need.id,
-      locale: donation.locale,
-      source: "donation",
-      status: "active",
-    });
-  }
-  return queued;
+}
+
+/** The updates subscription of a donor who opted in, in the transaction that counts the donation. */
+export async function subscribeDonor(trx: Database, donation: LedgerDonation): Promise<void> {
+  if (!donation.updatesOptIn) return;
+  await createSubscription(trx, {
+    email: donation.donorEmail,
+    organisationId: donation.need.organisationId,
+    needId: donation.need.id,
+    locale: donation.locale,
+    source: "donation",
+    status: "active",
+  });
 }
 
 // ---- The goal -----------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import {
   lockDonation,
   markDonationUnpaid,
   planPayment,
-  queueDonationMail,
+  receiptEmail,
+  subscribeDonor,
   recordEventOutcome,
   storeChargeRefundFact,
   storeDisputeFact,
@@ -327,8 +328,9 @@ async function handleCheckoutSession(
 
 /**
  * The money is taken: record the payment's ids and count it once (one UPDATE, which also
- * applies any refunds or disputes that arrived first and writes the event's outcome), queue
- * what follows, and have the goal checked after the commit.
+ * applies any refunds or disputes that arrived first, writes the event's outcome and queues
+ * the receipt), subscribe a donor who asked for updates, and have the goal checked after the
+ * commit.
  */
 async function succeed(trx: Database, env: Env, event: Stripe.Event, donation: LedgerDonation, ids: PaymentWrite): Promise<Handled> {
   // Counting it re-derives its totals from the stored facts, as every change of them does.
@@ -339,15 +341,17 @@ async function succeed(trx: Database, env: Env, event: Stripe.Event, donation: L
   }
   // What the UPDATE will store: succeeded_at stays if it was somehow set, else the event's time.
   const paidAt = donation.succeededAt ?? new Date(event.created * 1000);
-  const mailed = await queueDonationMail(trx, donation, paidAt, env.APP_URL);
+  const receipt = receiptEmail(trx, donation, paidAt, env.APP_URL);
+  // An address the outbox refuses gets no subscription either.
+  if (receipt) await subscribeDonor(trx, donation);
   const refunded = plan.totals?.refundedAmount ?? donation.refundedAmount;
   const notes = [
     "succeeded",
-    mailed ? "receipt queued" : "receipt NOT queued: the outbox refused the donor's address",
+    receipt ? "receipt queued" : "receipt NOT queued: the outbox refused the donor's address",
     refunded > 0 ? `refunded ${refunded} already` : null,
   ];
   const result = { outcome: "processed" as const, detail: notes.filter(Boolean).join("; "), donationId: donation.id };
-  await applyPayment(trx, donation, plan, { eventId: event.id, ...result });
+  await applyPayment(trx, donation, plan, { outcome: { eventId: event.id, ...result }, email: receipt ?? undefined });
   return { ...result, recorded: true, settleNeedId: donation.needId };
 }
 
