@@ -20,7 +20,8 @@ import { addEventDetail, goalStanding, needsPastGoal, settleGoal, type GoalResul
  *   running their own; and that next check starts no sooner than CHECK_GAP_MS after the one
  *   before began. Summing a popular need's donations takes a millisecond or more, so without
  *   the gap a busy need was summed once per event; with it, at most 1000 / CHECK_GAP_MS times a
- *   second, at the price of that much delay on a response while its need is busy.
+ *   second, at the price of that much delay on the check (the webhook endpoint answers Stripe
+ *   without waiting for it; demo payments and reconcile wait).
  *
  * If the process dies between an event's commit and its check (or the check fails), nothing
  * would check that need again until its next event; the sweep (startGoalSweep: at start and
@@ -82,6 +83,19 @@ async function checkGoal(db: Database, needId: number, appUrl: string, eventId: 
     if (goal.funded && eventId) await addEventDetail(trx, eventId, `need funded, ${goal.notified} goal-met emails queued`);
     return { ...goal, eventId: goal.funded ? eventId : null };
   });
+}
+
+/**
+ * Resolves once no check of any need is running or queued on this handle: what shutdown waits
+ * for before closing the database (the webhook endpoint answers Stripe before its check ends).
+ */
+export async function goalChecksSettled(db: Database): Promise<void> {
+  for (;;) {
+    const needs = slots.get(db);
+    if (!needs || needs.size === 0) return;
+    // A check that ends may start the one queued behind it: look again until none is left.
+    await Promise.allSettled([...needs.values()].flatMap((slot) => (slot.queued ? [slot.running, slot.queued] : [slot.running])));
+  }
 }
 
 /** Settles every live need whose total has reached its goal; returns how many became funded. */

@@ -71,10 +71,22 @@ export const HANDLED_EVENT_TYPES = [
 type HandledType = (typeof HANDLED_EVENT_TYPES)[number];
 const HANDLED = new Set<string>(HANDLED_EVENT_TYPES);
 
+export interface ReceiveOptions {
+  /**
+   * Answer once the event's transaction has committed, before the goal check that follows it
+   * (the HTTP endpoint): Stripe asks for a quick 2xx before further work, and the check of a busy
+   * need may wait for the one before it (goal-checks.server.ts). Its outcome is logged; a check
+   * that fails is left to the goal sweep. Demo payments wait, so the thank-you page that follows
+   * already shows the need as funded.
+   */
+  answerBeforeGoalCheck?: boolean;
+}
+
 export async function receiveStripeWebhook(
   ctx: Pick<AppContext, "db" | "env" | "logger">,
   rawBody: string,
   signature: string | null,
+  options: ReceiveOptions = {},
 ): Promise<WebhookResult> {
   const verified = verifyWebhook(ctx.env, rawBody, signature);
   if (!verified) {
@@ -88,12 +100,21 @@ export async function receiveStripeWebhook(
     return { status: 400, body: "malformed event" };
   }
   try {
-    const result = await processStripeEvent(ctx.db, ctx.env, event);
+    const { result, goalCheck } = await applyStripeEvent(ctx.db, ctx.env, event);
+    const logGoal = (goal: GoalCheckOutcome) => {
+      if (goal.error) ctx.logger.error({ eventId: event.id, err: goal.error }, "goal check after the event failed; the goal sweep will settle it");
+    };
+    if (goalCheck && !options.answerBeforeGoalCheck) logGoal(withGoal(result, await goalCheck));
     ctx.logger.info(
       { eventId: event.id, type: event.type, endpoint, outcome: result.outcome, detail: result.detail, donationId: result.donationId },
       "stripe event",
     );
-    if (result.goalCheckError) ctx.logger.error({ eventId: event.id, err: result.goalCheckError }, "goal check after the event failed; the goal sweep will settle it");
+    if (goalCheck && options.answerBeforeGoalCheck) {
+      void goalCheck.then((goal) => {
+        logGoal(goal);
+        if (goal.note) ctx.logger.info({ eventId: event.id, donationId: result.donationId }, goal.note);
+      });
+    }
     if (result.outcome === "parked") ctx.logger.warn({ eventId: event.id, type: event.type, detail: result.detail }, "stripe event parked for review");
     return { status: 200, body: result.outcome };
   } catch (error) {
@@ -125,6 +146,24 @@ function isEventShape(event: Stripe.Event): boolean {
  * Throws on our own failures; the transaction then rolls back, event row included.
  */
 export async function processStripeEvent(db: Database, env: Env, event: Stripe.Event): Promise<ProcessResult> {
+  const { result, goalCheck } = await applyStripeEvent(db, env, event);
+  if (goalCheck) withGoal(result, await goalCheck);
+  return result;
+}
+
+/** How the goal check after an event's commit went; never a rejection. */
+interface GoalCheckOutcome {
+  /** Set when this event's check funded the need. */
+  note?: string;
+  /**
+   * The check failed. The event is counted and committed; failing it now would only make Stripe
+   * re-send a duplicate, so the sweep settles the goal instead.
+   */
+  error?: unknown;
+}
+
+/** The event's transaction, then the goal check after its commit: started, not awaited. */
+async function applyStripeEvent(db: Database, env: Env, event: Stripe.Event): Promise<{ result: ProcessResult; goalCheck?: Promise<GoalCheckOutcome> }> {
   const planned = plan(env, event);
   const { settleNeedId, recorded: _recorded, ...result } = await db.transaction().execute(async (trx): Promise<Handled> => {
     const record = { id: event.id, type: event.type, accountId: event.account ?? null, livemode: Boolean(event.livemode), created: event.created };
@@ -135,19 +174,21 @@ export async function processStripeEvent(db: Database, env: Env, event: Stripe.E
     }
     return handled;
   });
+  if (settleNeedId === undefined) return { result };
   // The goal after the commit (goal-checks.server.ts): the transaction above never waits for
   // the need's lock, so events about one need do not queue behind each other's goal checks.
-  if (settleNeedId !== undefined) {
-    try {
-      const goal = await checkGoalAfterCommit(db, settleNeedId, env.APP_URL, event.id);
-      if (goal.funded && goal.eventId === event.id) result.detail = `${result.detail}; need funded, ${goal.notified} goal-met emails queued`;
-    } catch (error) {
-      // The event is counted and committed; failing it now would only make Stripe re-send a
-      // duplicate. The sweep settles the goal instead.
-      result.goalCheckError = error;
-    }
-  }
-  return result;
+  const goalCheck = checkGoalAfterCommit(db, settleNeedId, env.APP_URL, event.id).then(
+    (goal): GoalCheckOutcome => (goal.funded && goal.eventId === event.id ? { note: `need funded, ${goal.notified} goal-met emails queued` } : {}),
+    (error: unknown): GoalCheckOutcome => ({ error }),
+  );
+  return { result, goalCheck };
+}
+
+/** Adds a finished goal check to the event's result. */
+function withGoal(result: ProcessResult, goal: GoalCheckOutcome): GoalCheckOutcome {
+  if (goal.note) result.detail = `${result.detail}; ${goal.note}`;
+  if (goal.error) result.goalCheckError = goal.error;
+  return goal;
 }
 
 /**

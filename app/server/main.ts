@@ -10,7 +10,7 @@ import { createTransport } from "~/email/transport.server";
 import { createOutboxWorker, type OutboxWorker } from "~/email/worker.server";
 import { loadEnvOrExit, type Env } from "~/env.server";
 import { seedDemoContent } from "~/models/demo.server";
-import { startGoalSweep, type GoalSweep } from "~/payments/goal-checks.server";
+import { goalChecksSettled, startGoalSweep, type GoalSweep } from "~/payments/goal-checks.server";
 import { migrateToLatest } from "~/models/migrations.server";
 import { createApp } from "./app.server";
 import { createLogger } from "./logger.server";
@@ -67,7 +67,8 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
       const workerStopped = worker?.stop();
       await new Promise<void>((done) => server.close(() => done()));
       clearTimeout(deadline);
-      await Promise.all([workerStopped, goalSweep.stop()]);
+      // Goal checks that webhooks answered before (a check cut off here is the sweep's at start).
+      await Promise.all([workerStopped, goalSweep.stop(), goalChecksSettled(db)]);
       await db.destroy();
       logger.info("stopped");
     })());

@@ -21,7 +21,8 @@ export function stripeWebhookRoutes(deps: { db: Database; env: Env; logger: Logg
     try {
       const rawBody = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
       const logger = deps.logger.child({ requestId: res.locals.requestId });
-      const result = await receiveStripeWebhook({ db: deps.db, env: deps.env, logger }, rawBody, req.get("stripe-signature") ?? null);
+      const signature = req.get("stripe-signature") ?? null;
+      const result = await receiveStripeWebhook({ db: deps.db, env: deps.env, logger }, rawBody, signature, { answerBeforeGoalCheck: true });
       plain(res, result.status, result.body);
     } catch (error) {
       next(error);

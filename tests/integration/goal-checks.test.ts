@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { sql, type KyselyPlugin, type QueryId } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "~/db.server";
-import { CHECK_GAP_MS, checkGoalAfterCommit, settleCrossedGoals, startGoalSweep } from "~/payments/goal-checks.server";
+import { CHECK_GAP_MS, checkGoalAfterCommit, goalChecksSettled, settleCrossedGoals, startGoalSweep } from "~/payments/goal-checks.server";
 import { processStripeEvent, receiveStripeWebhook } from "~/payments/webhook.server";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
@@ -557,5 +557,38 @@ describe("processStripeEvent when the goal check after its commit fails", () => 
     expect(response).toEqual({ status: 200, body: "processed" });
     expect(calls.error).toHaveBeenCalledWith({ eventId: event.id, err: expect.any(Error) }, expect.stringMatching(/goal check/));
     expect(await settleCrossedGoals(db(), APP_URL)).toBe(1);
+  });
+
+  it("answering before the check (the HTTP endpoint), logs the check's failure when it ends", async () => {
+    const need = await newNeed(7_000);
+    const d = await createPendingDonation(db(), { needId: need.id, amount: 7_000, accountId });
+    const event = completed(d);
+    const { payload, header } = signed(event);
+    const { calls, logger } = spyLogger();
+    const allow = await refuseFunding(need.id);
+    try {
+      const response = await receiveStripeWebhook({ ...stripeTestContext(db()), logger }, payload, header, { answerBeforeGoalCheck: true });
+      expect(response).toEqual({ status: 200, body: "processed" });
+      await goalChecksSettled(db());
+    } finally {
+      await allow();
+    }
+    expect(calls.error).toHaveBeenCalledWith({ eventId: event.id, err: expect.any(Error) }, expect.stringMatching(/goal check/));
+    expect((await needRow(need.id)).status).toBe("live");
+    expect(await settleCrossedGoals(db(), APP_URL)).toBe(1);
+  });
+
+  it("answering before the check, logs the need funded by it", async () => {
+    const need = await newNeed(7_000);
+    const d = await createPendingDonation(db(), { needId: need.id, amount: 7_000, accountId });
+    const event = completed(d);
+    const { payload, header } = signed(event);
+    const { calls, logger } = spyLogger();
+    const response = await receiveStripeWebhook({ ...stripeTestContext(db()), logger }, payload, header, { answerBeforeGoalCheck: true });
+    expect(response).toEqual({ status: 200, body: "processed" });
+    await goalChecksSettled(db());
+    expect((await needRow(need.id)).status).toBe("funded");
+    expect(calls.info).toHaveBeenCalledWith({ eventId: event.id, donationId: d.id }, expect.stringMatching(/^need funded, \d+ goal-met emails queued$/));
+    expect(calls.error).not.toHaveBeenCalled();
   });
 });

@@ -5,6 +5,7 @@ import { renderEmail } from "~/email/render.server";
 import { raisedOf } from "~/models/needs.server";
 import type { Database } from "~/db.server";
 import { lockNeed, paymentTotals } from "~/models/payment-ledger.server";
+import { goalChecksSettled } from "~/payments/goal-checks.server";
 import { HANDLED_EVENT_TYPES, processStripeEvent, receiveStripeWebhook } from "~/payments/webhook.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
@@ -649,7 +650,43 @@ describe.skipIf(!onPostgres)("concurrent deliveries on PostgreSQL (skipped on PG
   });
 
   it("lets 20 donations cross the goal at once: funded exactly once, one goal-met email per address", async () => {
-    await goalScenario((events) => Promise.all(events.map((e) => deliverOverHttp(app.url, e))));
+    await goalScenario(async (events) => {
+      const results = await Promise.all(events.map((e) => deliverOverHttp(app.url, e)));
+      // The endpoint answers before the goal check after each commit: wait for those checks.
+      await goalChecksSettled(db());
+      return results;
+    });
+  });
+
+  it("answers Stripe over HTTP once the event has committed, before the goal check that follows it", async () => {
+    const need = await newNeed(10_000);
+    const d = await pending(need.id, 10_000);
+    const event = completed(d);
+    const needStatus = async () => (await db().selectFrom("needs").where("id", "=", need.id).select("status").executeTakeFirstOrThrow()).status;
+    // Another transaction holds the need's lock, which settling the goal must take.
+    const holder = await db().startTransaction().execute();
+    let released = false;
+    try {
+      await lockNeed(holder, need.id);
+      const answer = await Promise.race([
+        deliverOverHttp(app.url, event),
+        new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), 5_000)),
+      ]);
+      expect(answer).toEqual({ status: 200, body: "processed" });
+      // Counted and committed; the goal is met but not yet settled.
+      expect((await donation(d.id)).status).toBe("succeeded");
+      expect(await raised(need.id)).toBe(10_000);
+      expect(await needStatus()).toBe("live");
+      expect((await eventRow(event.id))!.detail).toBe("succeeded; receipt queued");
+
+      await holder.commit().execute();
+      released = true;
+    } finally {
+      if (!released) await holder.rollback().execute();
+    }
+    await goalChecksSettled(db());
+    expect(await needStatus()).toBe("funded");
+    expect((await eventRow(event.id))!.detail).toMatch(/^succeeded; receipt queued; need funded, \d+ goal-met emails queued$/);
   });
 });
 
@@ -711,6 +748,7 @@ describe.skipIf(!onPostgres)("the need's lock on PostgreSQL (skipped on PGlite: 
     // A fixed interleaving, different from the list order.
     const order = events.map((e, i) => ({ e, k: (i * 7919) % events.length })).sort((a, b) => a.k - b.k).map((x) => x.e);
     const results = await Promise.all(order.map((e) => deliverOverHttp(app.url, e)));
+    await goalChecksSettled(db());
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
     expect(results.filter((r) => r.body === "duplicate")).toHaveLength(12);
 
