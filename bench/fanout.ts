@@ -42,7 +42,7 @@ export interface FanoutResult {
   unexpected: number;
   outboxSent: number;
   exact: boolean;
-  /** CPU use while the worker sent (from the crossing event's 200 to the last batch). */
+  /** CPU use while the worker sent (from the need seen funded to the last batch). */
   sendCpu: CpuSplit;
 }
 
@@ -64,9 +64,11 @@ export async function benchFanout(
   const poster = createPoster(server.url, 1);
   const started = performance.now();
   const response = await poster.post("/webhooks/stripe", event.payload, { "stripe-signature": event.signature });
-  const enqueued = performance.now();
   poster.close();
   if (response.status !== 200) throw new Error(`the crossing event answered ${response.status}: ${response.body}`);
+  // The endpoint answers once the event has committed; the goal check after it funds the need and
+  // queues every goal-met email in one transaction. Enqueued = when the funded need is visible.
+  const enqueued = await whenFunded(db, need.id, options.timeoutSeconds * 1000);
 
   const rows = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox_emails WHERE batch_key = ${`goal-met:${need.id}`}`.execute(db);
   const goalMetRows = Number(rows.rows[0]!.n);
@@ -126,4 +128,15 @@ export async function benchFanout(
     sendCpu,
     exact: goalMetRows === expected.size && duplicates === 0 && missing === 0 && unexpected === 0 && outboxSent === expected.size,
   };
+}
+
+/** performance.now() when the need is first seen funded, polled every 5 ms. */
+async function whenFunded(db: Database, needId: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const row = await db.selectFrom("needs").where("id", "=", needId).select("status").executeTakeFirstOrThrow();
+    if (row.status === "funded") return performance.now();
+    if (performance.now() > deadline) throw new Error(`need ${needId} was not funded within ${timeoutMs} ms of the crossing event`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
