@@ -62,8 +62,18 @@ export function demoWebhookSecret(env: Env): string {
   return `whsec_demo_${createHmac("sha256", key).update("demo-webhook").digest("base64url")}`;
 }
 
+// Per parsed configuration: the list (and the demo secret's HMAC) was rebuilt for every event,
+// about 3 % of the webhook's CPU.
+const secretsOf = new WeakMap<Env, ReadonlyArray<{ endpoint: WebhookEndpoint; secret: string }>>();
+
 /** Every secret a signature may be made with, in order of trial. */
-export function webhookSecrets(env: Env): Array<{ endpoint: WebhookEndpoint; secret: string }> {
+export function webhookSecrets(env: Env): ReadonlyArray<{ endpoint: WebhookEndpoint; secret: string }> {
+  let secrets = secretsOf.get(env);
+  if (!secrets) secretsOf.set(env, (secrets = Object.freeze(listWebhookSecrets(env))));
+  return secrets;
+}
+
+function listWebhookSecrets(env: Env): Array<{ endpoint: WebhookEndpoint; secret: string }> {
   const split = (value: string | undefined) =>
     (value ?? "")
       .split(",")
