@@ -3,7 +3,7 @@ import { sql, type KyselyPlugin, type QueryId } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "~/db.server";
 import { CHECK_GAP_MS, checkGoalAfterCommit, goalChecksSettled, settleCrossedGoals, startGoalSweep } from "~/payments/goal-checks.server";
-import { processStripeEvent, receiveStripeWebhook } from "~/payments/webhook.server";
+import { processStripeEvent, receiveStripeWebhook, type ReceiveOptions } from "~/payments/webhook.server";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/database";
 import { createOrganiser, createTestNeed, type Organiser } from "../support/needs";
 import { checkoutSession, connectOrganisation, createPendingDonation, signed, stripeEvent, stripeTestContext } from "../support/stripe-events";
@@ -540,55 +540,47 @@ describe("processStripeEvent when the goal check after its commit fails", () => 
     expect((await goalMetMails(need.id)).map((m) => m.recipient.toLowerCase())).toContain("late@example.org");
   });
 
-  it("still answers Stripe 200 (a retry would only be a duplicate) and logs the failure", async () => {
+  /**
+   * A need and the completion that reaches its goal, given to receiveStripeWebhook with a spy
+   * logger; with `refused`, settling the goal fails until the goal check has ended.
+   */
+  async function deliverCrossing({ refused = false, ...options }: ReceiveOptions & { refused?: boolean } = {}) {
     const need = await newNeed(7_000);
     const d = await createPendingDonation(db(), { needId: need.id, amount: 7_000, accountId });
     const event = completed(d);
     const { payload, header } = signed(event);
     const { calls, logger } = spyLogger();
-    const allow = await refuseFunding(need.id);
-    let response: Awaited<ReturnType<typeof receiveStripeWebhook>>;
+    const allow = refused ? await refuseFunding(need.id) : undefined;
     try {
-      response = await receiveStripeWebhook({ ...stripeTestContext(db()), logger }, payload, header);
+      const response = await receiveStripeWebhook({ ...stripeTestContext(db()), logger }, payload, header, options);
+      // Answered before the check, it may still be running.
+      await goalChecksSettled(db());
+      return { need, donation: d, event, response, calls };
     } finally {
-      await allow();
+      await allow?.();
     }
+  }
 
+  it("still answers Stripe 200 (a retry would only be a duplicate) and logs the failure", async () => {
+    const { event, response, calls } = await deliverCrossing({ refused: true });
     expect(response).toEqual({ status: 200, body: "processed" });
     expect(calls.error).toHaveBeenCalledWith({ eventId: event.id, err: expect.any(Error) }, expect.stringMatching(/goal check/));
     expect(await settleCrossedGoals(db(), APP_URL)).toBe(1);
   });
 
   it("answering before the check (the HTTP endpoint), logs the check's failure when it ends", async () => {
-    const need = await newNeed(7_000);
-    const d = await createPendingDonation(db(), { needId: need.id, amount: 7_000, accountId });
-    const event = completed(d);
-    const { payload, header } = signed(event);
-    const { calls, logger } = spyLogger();
-    const allow = await refuseFunding(need.id);
-    try {
-      const response = await receiveStripeWebhook({ ...stripeTestContext(db()), logger }, payload, header, { answerBeforeGoalCheck: true });
-      expect(response).toEqual({ status: 200, body: "processed" });
-      await goalChecksSettled(db());
-    } finally {
-      await allow();
-    }
+    const { need, event, response, calls } = await deliverCrossing({ refused: true, answerBeforeGoalCheck: true });
+    expect(response).toEqual({ status: 200, body: "processed" });
     expect(calls.error).toHaveBeenCalledWith({ eventId: event.id, err: expect.any(Error) }, expect.stringMatching(/goal check/));
     expect((await needRow(need.id)).status).toBe("live");
     expect(await settleCrossedGoals(db(), APP_URL)).toBe(1);
   });
 
   it("answering before the check, logs the need funded by it", async () => {
-    const need = await newNeed(7_000);
-    const d = await createPendingDonation(db(), { needId: need.id, amount: 7_000, accountId });
-    const event = completed(d);
-    const { payload, header } = signed(event);
-    const { calls, logger } = spyLogger();
-    const response = await receiveStripeWebhook({ ...stripeTestContext(db()), logger }, payload, header, { answerBeforeGoalCheck: true });
+    const { need, donation, event, response, calls } = await deliverCrossing({ answerBeforeGoalCheck: true });
     expect(response).toEqual({ status: 200, body: "processed" });
-    await goalChecksSettled(db());
     expect((await needRow(need.id)).status).toBe("funded");
-    expect(calls.info).toHaveBeenCalledWith({ eventId: event.id, donationId: d.id }, expect.stringMatching(/^need funded, \d+ goal-met emails queued$/));
+    expect(calls.info).toHaveBeenCalledWith({ eventId: event.id, donationId: donation.id }, expect.stringMatching(/^need funded, \d+ goal-met emails queued$/));
     expect(calls.error).not.toHaveBeenCalled();
   });
 });
