@@ -77,6 +77,11 @@ const schema = z
     if (!env.STRIPE_SECRET_KEY && !env.DEMO_PAYMENTS) {
       ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "is required when NODE_ENV=production (or set DEMO_PAYMENTS=1 for a demo)" });
     }
+    // The demo world's organisations point at simulated Stripe accounts: with real payments
+    // every gift to them would fail at Stripe, and its fictional donors would mix with real ones.
+    if (env.DEMO_CONTENT && !env.DEMO_PAYMENTS) {
+      ctx.addIssue({ code: "custom", path: ["DEMO_CONTENT"], message: "needs DEMO_PAYMENTS=1 when NODE_ENV=production (a demo site only)" });
+    }
   })
   .superRefine((env, ctx) => {
     // Real payments need their webhook: without it nothing would ever be counted.
@@ -88,8 +93,13 @@ const schema = z
 export type Env = z.output<typeof schema> & {
   /** The public origin, without a trailing slash. */
   APP_URL: string;
-  /** Demo content seeds an empty database: on outside production, opt-in inside it. */
+  /** Demo content seeds an empty database: on outside production, opt-in inside it (with demo payments). */
   seedDemoContent: boolean;
+  /**
+   * Whether the demo world comes with its organiser login, whose password is published in the
+   * README: never in production, where anyone could sign in as the owner of the demo organisations.
+   */
+  seedDemoOrganiser: boolean;
   isProduction: boolean;
   /** PAGE_CACHE_MS with its default applied. */
   pageCacheMs: number;
@@ -126,6 +136,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ...env,
     APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     seedDemoContent: env.DEMO_CONTENT ?? !isProduction,
+    seedDemoOrganiser: !isProduction,
     isProduction,
     pageCacheMs: env.PAGE_CACHE_MS ?? (isProduction ? 1000 : 0),
     paymentsMode: env.DEMO_PAYMENTS || !env.STRIPE_SECRET_KEY ? "demo" : "stripe",

@@ -2,10 +2,26 @@ import { fillPlaceholders, type Locale } from "~/locales";
 import { emailStrings, type EmailTranslate } from "./strings";
 
 /**
- * Words of the organiser-account emails (password reset, invitation), kept in their own file
+ * Words of the organiser-account emails (sign-up, password reset, invitation), kept in their own file
  * so the accounts work does not edit the shared emails/strings.ts. ja must have every key.
  */
 const en = {
+  "signupConfirm.subject": "Confirm your email address for Tomoni",
+  "signupConfirm.preview": "One click to finish creating your organiser account. The link works for {hours} hours.",
+  "signupConfirm.heading": "Finish creating your account",
+  "signupConfirm.body": "Someone — hopefully you — asked to create a Tomoni organiser account with this address. Use the button below to confirm it is yours; the account is created then, and you are logged in.",
+  "signupConfirm.button": "Confirm and create my account",
+  "signupConfirm.expiry": "The link works once and expires {hours} hours after it was sent.",
+  "signupConfirm.ignore": "If you did not ask for this, you can ignore this email: no account is created.",
+  "signupConfirm.reason": "You receive this email because an organiser account was requested for this address on Tomoni.",
+  "signupExisting.subject": "You already have a Tomoni account",
+  "signupExisting.preview": "Someone tried to sign up with this address, which already has an account.",
+  "signupExisting.heading": "You already have an account",
+  "signupExisting.body": "Someone — hopefully you — tried to create a Tomoni organiser account with this address. It already has one, so nothing was changed.",
+  "signupExisting.login": "Log in",
+  "signupExisting.forgot": "Forgotten your password? Choose a new one here:",
+  "signupExisting.ignore": "If it was not you, you can ignore this email: your account and password stay as they are.",
+  "signupExisting.reason": "You receive this email because someone tried to sign up with this address on Tomoni.",
   "passwordReset.subject": "Reset your Tomoni password",
   "passwordReset.preview": "A link to choose a new password. It works once, for {minutes} minutes.",
   "passwordReset.heading": "Reset your password",
@@ -31,6 +47,22 @@ const en = {
 type AccountsEmailKey = keyof typeof en;
 
 const ja = {
+  "signupConfirm.subject": "Tomoni のメールアドレスの確認",
+  "signupConfirm.preview": "ワンクリックでオーガナイザーのアカウント作成が完了します。リンクは {hours} 時間有効です。",
+  "signupConfirm.heading": "アカウント作成を完了してください",
+  "signupConfirm.body": "このメールアドレスで Tomoni のオーガナイザーのアカウント作成が依頼されました。ご本人であれば、下のボタンで確認してください。確認するとアカウントが作成され、ログインした状態になります。",
+  "signupConfirm.button": "確認してアカウントを作成する",
+  "signupConfirm.expiry": "このリンクは一度だけ使え、送信から {hours} 時間で無効になります。",
+  "signupConfirm.ignore": "心当たりがない場合は、このメールを無視してください。アカウントは作成されません。",
+  "signupConfirm.reason": "Tomoni でこのメールアドレスのオーガナイザーのアカウントが依頼されたため、このメールをお送りしています。",
+  "signupExisting.subject": "Tomoni のアカウントはすでにあります",
+  "signupExisting.preview": "すでにアカウントがあるこのメールアドレスで、新規登録が試みられました。",
+  "signupExisting.heading": "アカウントはすでにあります",
+  "signupExisting.body": "このメールアドレスで Tomoni のオーガナイザーのアカウント作成が試みられましたが、すでにアカウントがあるため、何も変更していません。",
+  "signupExisting.login": "ログインする",
+  "signupExisting.forgot": "パスワードをお忘れの場合は、こちらから新しいパスワードを設定できます:",
+  "signupExisting.ignore": "心当たりがない場合は、このメールを無視してください。アカウントとパスワードはそのままです。",
+  "signupExisting.reason": "Tomoni でこのメールアドレスによる新規登録が試みられたため、このメールをお送りしています。",
   "passwordReset.subject": "Tomoni のパスワード再設定",
   "passwordReset.preview": "新しいパスワードを設定するためのリンクです。{minutes} 分間、一度だけ使えます。",
   "passwordReset.heading": "パスワードの再設定",

@@ -2,6 +2,8 @@ import { registerTemplate, type RegisteredTemplate } from "./components/template
 import * as test from "./test";
 import * as invitation from "./invitation";
 import * as passwordReset from "./password-reset";
+import * as signupConfirm from "./signup-confirm";
+import * as signupExisting from "./signup-existing";
 import * as receipt from "./receipt";
 import * as goalMet from "./goal-met";
 import * as followConfirm from "./follow-confirm";
@@ -14,6 +16,8 @@ import * as newUpdate from "./new-update";
 export const emailTemplates: Record<string, RegisteredTemplate> = {
   test: registerTemplate(test),
   "password-reset": registerTemplate(passwordReset),
+  "signup-confirm": registerTemplate(signupConfirm),
+  "signup-existing": registerTemplate(signupExisting),
   invitation: registerTemplate(invitation),
   receipt: registerTemplate(receipt),
   "goal-met": registerTemplate(goalMet),

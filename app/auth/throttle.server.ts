@@ -15,6 +15,8 @@ export const LIMITS = {
   resetPerIp: { limit: 10, windowSeconds: 60 * 60 },
   resetPerAccount: { limit: 3, windowSeconds: 60 * 60 },
   signupPerIp: { limit: 10, windowSeconds: 60 * 60 },
+  // Each sign-up emails the address: a stranger must not be able to flood someone's inbox.
+  signupPerAccount: { limit: 3, windowSeconds: 60 * 60 },
   // Invitations send email to any address: keep the platform from being used to spam.
   invitesPerUser: { limit: 30, windowSeconds: 60 * 60 },
 } as const satisfies Record<string, RateLimit>;
@@ -57,8 +59,11 @@ export async function throttlePasswordReset(db: Database, ip: string, email: str
   ]);
 }
 
-export async function throttleSignup(db: Database, ip: string) {
-  return hitAll(db, [{ bucket: `signup:ip:${ipKey(ip)}`, ...LIMITS.signupPerIp }]);
+export async function throttleSignup(db: Database, ip: string, email: string) {
+  return hitAll(db, [
+    { bucket: `signup:ip:${ipKey(ip)}`, ...LIMITS.signupPerIp },
+    { bucket: `signup:account:${accountKey(email)}`, ...LIMITS.signupPerAccount },
+  ]);
 }
 
 export async function throttleInvitations(db: Database, userId: number) {

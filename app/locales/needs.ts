@@ -35,6 +35,8 @@ export const needsEn = {
   "orgPage.live": "Open needs",
   "orgPage.noLive": "No open needs right now.",
   "orgPage.completed": "Completed needs",
+  "orgPage.live.pages": "Pages of open needs",
+  "orgPage.completed.pages": "Pages of completed needs",
   "orgPage.website": "Website",
   "orgPage.contact": "Contact",
 
@@ -214,6 +216,8 @@ export const needsJa = {
   "orgPage.live": "募集中",
   "orgPage.noLive": "現在、募集中のものはありません。",
   "orgPage.completed": "達成した募集",
+  "orgPage.live.pages": "募集中のページ",
+  "orgPage.completed.pages": "達成した募集のページ",
   "orgPage.website": "ウェブサイト",
   "orgPage.contact": "連絡先",
 

@@ -273,6 +273,18 @@ export interface PasswordResetsTable {
   used_at: NullableTimestamp;
 }
 
+export interface SignupRequestsTable {
+  token_hash: string;
+  email: string;
+  display_name: Generated<string>;
+  password_hash: string;
+  locale: Locale;
+  redirect_to: Generated<string>;
+  created_at: Timestamp;
+  expires_at: Date | string;
+  used_at: NullableTimestamp;
+}
+
 export interface InvitationsTable {
   token_hash: string;
   organisation_id: number;
@@ -307,6 +319,7 @@ export interface DB {
   resend_events: ResendEventsTable;
   sessions: SessionsTable;
   password_resets: PasswordResetsTable;
+  signup_requests: SignupRequestsTable;
   invitations: InvitationsTable;
   rate_limit_hits: RateLimitHitsTable;
   stripe_events: StripeEventsTable;

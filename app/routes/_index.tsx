@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { z } from "zod";
 import { useT } from "~/components/i18n";
 import { NeedCard } from "~/components/NeedCard";
+import { Pagination } from "~/components/Pagination";
 import { requestLocale, translator } from "~/locales";
 import { COMPLETED_STATUSES, listOrganisationsWithLiveNeeds, listPublicNeeds, listPublicNeedsPage } from "~/models/needs.server";
 import { NEED_SORTS } from "~/need-options";
@@ -138,21 +139,7 @@ export default function Home() {
             <NeedCard key={need.slug} need={need} today={today} />
           ))}
         </div>
-        {pages > 1 && live.length > 0 ? (
-          <nav className="pagination" aria-label={t("explore.pages")}>
-            {page > 1 ? (
-              <Link to={homeHref(filters, page - 1)} rel="prev">
-                {t("explore.page.previous")}
-              </Link>
-            ) : null}
-            <span aria-current="page">{t("explore.page.position", { page, pages })}</span>
-            {page < pages ? (
-              <Link to={homeHref(filters, page + 1)} rel="next">
-                {t("explore.page.next")}
-              </Link>
-            ) : null}
-          </nav>
-        ) : null}
+        {live.length > 0 ? <Pagination page={page} pages={pages} label={t("explore.pages")} href={(n) => homeHref(filters, n)} /> : null}
       </section>
       {completed.length > 0 ? (
         <section aria-labelledby="completed-needs">

@@ -16,8 +16,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { name: "robots", content: "noindex" },
 ];
 
-// The token is a credential in the URL: keep it out of Referer headers and caches.
-export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" });
+// The token is a credential in the URL: a Referer carries our origin only, never the path; no caching.
+// NOTE: strict-origin, not no-referrer: under no-referrer the browser sends `Origin: null` with
+// this page's form posts (and with every post from this document after client-side navigation),
+// which the CSRF guard refuses. https://fetch.spec.whatwg.org/#serializing-a-request-origin
+export const headers: HeadersFunction = () => ({ "Referrer-Policy": "strict-origin", "Cache-Control": "no-store" });
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const t = translator(requestLocale(request));

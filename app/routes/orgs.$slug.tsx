@@ -1,13 +1,15 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
 import { FollowForm } from "~/components/FollowForm";
 import { useT } from "~/components/i18n";
 import { Markdown } from "~/components/Markdown";
 import { NeedCard } from "~/components/NeedCard";
+import { Pagination } from "~/components/Pagination";
 import { Timeline } from "~/components/Timeline";
 import { requestLocale, translator } from "~/locales";
 import { renderMarkdown } from "~/markdown.server";
-import { COMPLETED_STATUSES, getPublicOrganisation, listPublicNeeds } from "~/models/needs.server";
+import { COMPLETED_STATUSES, getPublicOrganisation, listPublicNeedsPage } from "~/models/needs.server";
 import { getOrganisationTimeline } from "~/models/timeline.server";
 import { today } from "~/need-page.server";
 import needsStyles from "~/styles/needs.css";
@@ -33,15 +35,40 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
       ]
     : [];
 
+const PAGE_SIZE = 24;
+
+/** Which page of each list: `page` for the open needs, `completed` for the completed ones. A malformed number is page 1. */
+const pageNumber = z.coerce.number().int().min(1).max(10_000).catch(1);
+
+export interface OrgPages {
+  live: number;
+  completed: number;
+}
+
+/**
+ * The organisation page's URL showing these pages of its two lists, without the defaults.
+ * `section` is the list the link moves through, so the browser lands on it, not at the top.
+ */
+function orgHref(slug: string, pages: OrgPages, section: "live-needs" | "completed-needs"): string {
+  const params = new URLSearchParams();
+  if (pages.live > 1) params.set("page", String(pages.live));
+  if (pages.completed > 1) params.set("completed", String(pages.completed));
+  const query = params.toString();
+  return `/orgs/${slug}${query ? `?${query}` : ""}#${section}`;
+}
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const organisation = await getPublicOrganisation(context.db, params.slug ?? "");
   if (!organisation) throw new Response("Not Found", { status: 404 });
+  const search = new URL(request.url).searchParams;
+  const pages: OrgPages = { live: pageNumber.parse(search.get("page") ?? "1"), completed: pageNumber.parse(search.get("completed") ?? "1") };
   const [live, completed, timeline] = await Promise.all([
-    listPublicNeeds(context.db, { statuses: ["live"], organisationSlug: organisation.slug }),
-    listPublicNeeds(context.db, { statuses: COMPLETED_STATUSES, organisationSlug: organisation.slug }),
+    listPublicNeedsPage(context.db, { statuses: ["live"], organisationSlug: organisation.slug }, { number: pages.live, size: PAGE_SIZE }),
+    listPublicNeedsPage(context.db, { statuses: COMPLETED_STATUSES, organisationSlug: organisation.slug }, { number: pages.completed, size: PAGE_SIZE }),
     getOrganisationTimeline(context.db, organisation.id),
   ]);
   const pageUrl = `${context.env.APP_URL}/orgs/${organisation.slug}`;
+  const pageCount = (total: number) => Math.max(1, Math.ceil(total / PAGE_SIZE));
   return {
     organisation: {
       slug: organisation.slug,
@@ -53,8 +80,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       about: renderMarkdown(organisation.about),
     },
     pageUrl,
-    live,
-    completed,
+    live: { needs: live.needs, total: live.total, pages: pageCount(live.total) },
+    completed: { needs: completed.needs, total: completed.total, pages: pageCount(completed.total) },
+    pages,
     timeline,
     feed: { url: `${pageUrl}/feed.xml`, title: translator(requestLocale(request))("feed.org.title", { organisation: organisation.name }) },
     today: today(),
@@ -62,8 +90,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export default function OrganisationPage() {
-  const { organisation, live, completed, timeline, feed, today } = useLoaderData<typeof loader>();
+  const { organisation, live, completed, pages, timeline, feed, today } = useLoaderData<typeof loader>();
   const t = useT();
+  const href = (section: "live-needs" | "completed-needs", change: Partial<OrgPages>) => orgHref(organisation.slug, { ...pages, ...change }, section);
   return (
     <article className="org-page">
       <header>
@@ -74,12 +103,21 @@ export default function OrganisationPage() {
 
       <section aria-labelledby="live-needs">
         <h2 id="live-needs">{t("orgPage.live")}</h2>
-        {live.length === 0 ? <p>{t("orgPage.noLive")}</p> : null}
+        {live.needs.length === 0 && live.total > 0 ? (
+          <p>
+            <Link to={href("live-needs", { live: 1 })}>{t("explore.page.first")}</Link>
+          </p>
+        ) : live.needs.length === 0 ? (
+          <p>{t("orgPage.noLive")}</p>
+        ) : null}
         <div className="need-grid">
-          {live.map((need) => (
+          {live.needs.map((need) => (
             <NeedCard key={need.slug} need={need} today={today} />
           ))}
         </div>
+        {live.needs.length > 0 ? (
+          <Pagination page={pages.live} pages={live.pages} label={t("orgPage.live.pages")} href={(n) => href("live-needs", { live: n })} />
+        ) : null}
       </section>
 
       <Timeline
@@ -124,14 +162,27 @@ export default function OrganisationPage() {
         </section>
       ) : null}
 
-      {completed.length > 0 ? (
+      {completed.total > 0 ? (
         <section aria-labelledby="completed-needs">
           <h2 id="completed-needs">{t("orgPage.completed")}</h2>
+          {completed.needs.length === 0 ? (
+            <p>
+              <Link to={href("completed-needs", { completed: 1 })}>{t("explore.page.first")}</Link>
+            </p>
+          ) : null}
           <div className="need-grid">
-            {completed.map((need) => (
+            {completed.needs.map((need) => (
               <NeedCard key={need.slug} need={need} today={today} />
             ))}
           </div>
+          {completed.needs.length > 0 ? (
+            <Pagination
+              page={pages.completed}
+              pages={completed.pages}
+              label={t("orgPage.completed.pages")}
+              href={(n) => href("completed-needs", { completed: n })}
+            />
+          ) : null}
         </section>
       ) : null}
     </article>

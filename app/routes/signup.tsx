@@ -2,6 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { hashPassword } from "~/auth/passwords.server";
 import { createUserSession, getUser, safeRedirectPath } from "~/auth/session.server";
+import { requestSignup } from "~/auth/signup.server";
 import { throttleSignup } from "~/auth/throttle.server";
 import { EmailField, ErrorSummary, Field, SubmitButton } from "~/components/forms";
 import { useT } from "~/components/i18n";
@@ -9,7 +10,6 @@ import { signupSchema } from "~/forms/accounts.server";
 import { formFields, keepValues, parseForm } from "~/forms/parse.server";
 import { invalid, rateLimited, retryAfterHeaders, type FormFailure } from "~/forms/responses.server";
 import { requestLocale, translator } from "~/locales";
-import { createUser } from "~/models/users.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ""} — Tomoni` }];
 
@@ -32,26 +32,45 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseForm(signupSchema, fields);
   if (!parsed.success) return invalid({ errors: parsed.errors, values });
 
-  const throttle = await throttleSignup(context.db, context.clientIp);
+  const throttle = await throttleSignup(context.db, context.clientIp, parsed.data.email);
   if (!throttle.allowed) return rateLimited(throttle.retryAfterSeconds, values);
 
-  const user = await createUser(context.db, {
+  const redirectTo = safeRedirectPath(fields.redirectTo);
+  const outcome = await requestSignup(context, {
     email: parsed.data.email,
-    displayName: parsed.data.displayName,
+    displayName: parsed.data.displayName ?? "",
     passwordHash: await hashPassword(parsed.data.password),
     locale: requestLocale(request),
+    redirectTo,
   });
-  if (!user) return invalid({ errors: { email: "error.emailTaken" }, values });
-
-  const cookie = await createUserSession(request, context, user.id);
-  return redirect(safeRedirectPath(fields.redirectTo), { status: 303, headers: { "Set-Cookie": cookie } });
+  if (outcome.status === "created") {
+    const cookie = await createUserSession(request, context, outcome.user.id);
+    return redirect(redirectTo, { status: 303, headers: { "Set-Cookie": cookie } });
+  }
+  // The same answer whether or not the address has an account (see requestSignup).
+  return { sent: true as const, email: parsed.data.email };
 }
+
+type ActionResult = FormFailure | { sent: true; email: string };
 
 export default function Signup() {
   const { redirectTo, email } = useLoaderData<typeof loader>();
-  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const result = useActionData<typeof action>() as ActionResult | undefined;
   const t = useT();
   const loginLink = redirectTo === "/dashboard" ? "/login" : `/login?${new URLSearchParams({ redirectTo })}`;
+  if (result && "sent" in result) {
+    return (
+      <section className="account-page">
+        <h1>{t("signup.sent.title")}</h1>
+        <p role="status">{t("signup.sent.body", { email: result.email })}</p>
+        <p>{t("signup.sent.spam")}</p>
+        <p>
+          <Link to={loginLink}>{t("forgot.backToLogin")}</Link>
+        </p>
+      </section>
+    );
+  }
+  const failure = result;
   return (
     <section className="account-page">
       <h1>{t("signup.title")}</h1>

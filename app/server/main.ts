@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import type { Logger } from "pino";
-import { DEMO_ORGANISATIONS } from "../../db/demo-content";
+import { DEMO_ORGANISATIONS, DEMO_ORGANISER } from "../../db/demo-content";
 import { createDatabase, type Database } from "~/db.server";
 import { createTransport } from "~/email/transport.server";
 import { createOutboxWorker, type OutboxWorker } from "~/email/worker.server";
@@ -36,7 +36,7 @@ export async function startServer(env: Env, logger: Logger, build?: ServerBuild)
     const applied = migrated.results?.filter((r) => r.status === "Success").map((r) => r.migrationName) ?? [];
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
     if (env.seedDemoContent) {
-      const created = await seedDemoContent(db, DEMO_ORGANISATIONS);
+      const created = await seedDemoContent(db, DEMO_ORGANISATIONS, new Date(), env.seedDemoOrganiser ? DEMO_ORGANISER : null);
       if (created > 0) logger.info({ organisations: created }, "demo content seeded");
     }
     // The outbox worker runs inside the web process unless EMAIL_WORKER=off (then `npm run worker`).

@@ -6,6 +6,7 @@ import * as payments from "./20261122_0004_payments";
 import * as updates from "./20261122_0005_updates";
 import * as updateSubmissions from "./20261122_0006_update_submissions";
 import * as platformFeeDefault from "./20261122_0007_platform_fee_default";
+import * as signupRequests from "./20261207_0008_signup_requests";
 
 /**
  * Every migration, listed statically so bundlers and tsx see the same set
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "20261122_0005_updates": updates,
   "20261122_0006_update_submissions": updateSubmissions,
   "20261122_0007_platform_fee_default": platformFeeDefault,
+  "20261207_0008_signup_requests": signupRequests,
 };

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, launchChromium, screenshot, setLanguage, startE2EServer, type E2EServer } from "./browser";
 
 /**
- * Issues 4 and 7, end to end: an organiser signs up, creates an organisation, connects Stripe
+ * Issues 4 and 7, end to end: an organiser signs up (confirming the address from the emailed link
+ * in the local mailbox), creates an organisation, connects Stripe
  * (demo onboarding) and publishes the refrigerator need with three JPY items; it is on the home
  * page and in the API with the goal their sum; the page reads in Japanese after the visible
  * language switch. A donor gives through the demo checkout asking for updates; the organiser
@@ -51,6 +52,28 @@ describe("an organiser publishes an itemised need", () => {
     await page.getByLabel("Password", { exact: true }).fill("fridge for the shelter 2026");
     await screenshot(page, "signup");
     await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { level: 1, name: "Check your email" }).waitFor();
+    await screenshot(page, "signup-check-email");
+  });
+
+  it("confirms the address from the emailed link, and only then has an account", async () => {
+    const rows = page.locator("tr").filter({ hasText: EMAIL }).filter({ hasText: "Confirm your email address for Tomoni" });
+    await expect
+      .poll(
+        async () => {
+          await page.goto("/dev/mail");
+          return rows.count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    await rows.getByRole("link").click();
+    await screenshot(page, "signup-confirm-email");
+    // The text version's link, as a mail client would open it.
+    await page.locator(".mail-text a", { hasText: "/signup/confirm/" }).first().click();
+    await page.waitForURL("**/signup/confirm/**");
+    await screenshot(page, "signup-confirm");
+    await page.getByRole("button", { name: "Create my account" }).click();
     await page.waitForURL("**/dashboard");
     await screenshot(page, "dashboard-empty");
   });

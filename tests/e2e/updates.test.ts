@@ -93,3 +93,45 @@ describe("dated updates", () => {
     await screenshot(page, "update-emails-in-mailbox");
   });
 });
+
+describe("following a need by email", () => {
+  // A browser of its own with JavaScript, and one without: the confirm button must work in both.
+  it.each([
+    ["with JavaScript", true],
+    ["without JavaScript", false],
+  ] as const)("a visitor follows the refrigerator and confirms from the emailed link, %s", async (label, javaScriptEnabled) => {
+    const visitor = await browser.newContext({ baseURL: server.url, locale: "en-GB", javaScriptEnabled, viewport: { width: 412, height: 915 } });
+    const tab = await visitor.newPage();
+    tab.setDefaultTimeout(15_000);
+    const email = `follower-${javaScriptEnabled ? "js" : "nojs"}-${Date.now()}@example.org`;
+    try {
+      await tab.goto(`/needs/${NEED}`);
+      await tab.getByLabel("Your email address").fill(email);
+      await tab.getByRole("button", { name: "Follow", exact: true }).click();
+      await tab.getByRole("heading", { name: "Check your inbox" }).waitFor();
+
+      const row = tab.locator("tr").filter({ hasText: email });
+      await expect
+        .poll(
+          async () => {
+            await tab.goto("/dev/mail");
+            return row.count();
+          },
+          { timeout: 20_000 },
+        )
+        .toBe(1);
+      await row.getByRole("link").click();
+      await tab.locator(".mail-text a", { hasText: "/follow/confirm/" }).first().click();
+      await tab.waitForURL("**/follow/confirm/**");
+      await screenshot(tab, `follow-confirm-${javaScriptEnabled ? "js" : "nojs"}`);
+      // The page's referrer policy must not turn this post's Origin into "null" (the CSRF guard refuses that).
+      await tab.getByRole("button", { name: "Yes, send me updates" }).click();
+      await tab.getByRole("heading", { name: /^You are following/ }).waitFor();
+      await screenshot(tab, `follow-confirmed-${javaScriptEnabled ? "js" : "nojs"}`);
+      // axe runs as a script in the page, so only where scripts run.
+      if (javaScriptEnabled) expect(await axeViolations(tab), label).toEqual([]);
+    } finally {
+      await visitor.close();
+    }
+  });
+});

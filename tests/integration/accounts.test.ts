@@ -24,31 +24,81 @@ afterAll(async () => {
 
 const sessionToken = (cookie: string | undefined) => cookie?.split("=")[1] ?? "";
 
+/** The sign-up emails queued for an address (the outbox is where the links travel). */
+const signupEmails = (kind: "signup-confirm" | "signup-existing", to: string) =>
+  db.selectFrom("outbox_emails").selectAll().where("kind", "=", kind).where(sql<string>`lower(recipient)`, "=", to.toLowerCase()).orderBy("id").execute();
+
+/** The path of the newest confirmation link emailed to an address. */
+async function confirmPath(to: string): Promise<string> {
+  const emails = await signupEmails("signup-confirm", to);
+  const url = String(emails.at(-1)?.props.confirmUrl ?? "");
+  expect(url).toMatch(new RegExp(`^${app.env.APP_URL}/signup/confirm/[A-Za-z0-9_-]{43}$`));
+  return new URL(url).pathname;
+}
+
+const userCount = async (email: string) =>
+  Number((await db.selectFrom("users").select(sql<number>`count(*)`.as("n")).where(sql<string>`lower(email)`, "=", email.toLowerCase()).executeTakeFirstOrThrow()).n);
+
 describe("sign-up", () => {
-  it("creates an account, logs it in with a fresh HttpOnly, SameSite=Lax cookie and goes to the dashboard", async () => {
+  it("emails a confirmation link; the account exists, logged in with a fresh HttpOnly, SameSite=Lax cookie, only once the link's button is pressed", async () => {
     const c = client(app);
     const res = await c.post("/signup", { email: "  New.Organiser@Example.org ", password: "a long passphrase", displayName: "Aiko" });
-    expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/dashboard");
-    const setCookie = res.headers.get("set-cookie") ?? "";
+    expect(res.status).toBe(200);
+    const sent = await res.text();
+    expect(sent).toContain("Check your email");
+    expect(sent).toContain("New.Organiser@Example.org");
+    expect(c.cookie).toBeUndefined();
+    expect(await userCount("new.organiser@example.org")).toBe(0);
+
+    const [email] = await signupEmails("signup-confirm", "New.Organiser@Example.org");
+    expect(email!.transactional).toBe(true);
+    expect(email!.props.expiresInHours).toBe(24);
+    const path = await confirmPath("New.Organiser@Example.org");
+    // Only the hash of the token is stored, with the password's argon2 hash, never the password.
+    const request = await db.selectFrom("signup_requests").selectAll().where("token_hash", "=", hashToken(path.split("/").pop()!)).executeTakeFirstOrThrow();
+    expect(request.password_hash).toMatch(/^\$argon2id\$/);
+    expect(JSON.stringify(request)).not.toContain("a long passphrase");
+    expect(new Date(request.expires_at).getTime() - new Date(request.created_at).getTime()).toBeCloseTo(24 * 3_600_000, -4);
+
+    // A mail scanner fetching the link changes nothing.
+    const page = await c.get(path);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin");
+    const pageHtml = await page.text();
+    expect(pageHtml).toContain("Create the organiser account for N***@Example.org?");
+    expect(await userCount("new.organiser@example.org")).toBe(0);
+
+    const confirmed = await c.post(path, {});
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get("location")).toBe("/dashboard");
+    const setCookie = confirmed.headers.get("set-cookie") ?? "";
     expect(setCookie).toMatch(/^tomoni_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=2592000; HttpOnly; SameSite=Lax$/);
     expect(setCookie).not.toContain("Secure");
 
     const user = await db.selectFrom("users").selectAll().where("email", "=", "New.Organiser@Example.org").executeTakeFirstOrThrow();
-    expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(user.password_hash).toBe(request.password_hash);
     expect(user.display_name).toBe("Aiko");
-
-    // Only the SHA-256 of the token is stored.
     const token = sessionToken(c.cookie);
     const sessions = await db.selectFrom("sessions").selectAll().where("user_id", "=", user.id).execute();
     expect(sessions.map((s) => s.id_hash)).toEqual([hashToken(token)]);
-    expect(sessions[0]!.id_hash).not.toContain(token);
 
     const dashboard = await c.get("/dashboard");
     expect(dashboard.status).toBe(200);
     const html = await dashboard.text();
     expect(html).toContain("Your organisations");
     expect(html).toContain("Log out");
+    // The password given at sign-up is the account's.
+    expect((await client(app).post("/login", { email: "new.organiser@example.org", password: "a long passphrase" })).status).toBe(303);
+
+    // A double click: the logged-in browser carries on; anyone else is told the link is spent.
+    const again = await c.post(path, {});
+    expect(again.status).toBe(303);
+    expect(again.headers.get("location")).toBe("/dashboard");
+    const stranger = await client(app).post(path, {}, { "Accept-Language": "ja" });
+    expect(stranger.status).toBe(404);
+    expect(await stranger.text()).toContain("このリンクは使えません");
+    expect((await client(app).get(path)).status).toBe(404);
+    expect(await userCount("new.organiser@example.org")).toBe(1);
   });
 
   it("refuses bad input with 400, errors next to their fields in the visitor's language, and keeps what was typed except the password", async () => {
@@ -70,18 +120,85 @@ describe("sign-up", () => {
   it("counts password length in code points: 8 emoji are enough, 129 characters are too many", async () => {
     const emoji = "🔥".repeat(8); // 16 UTF-16 units, 8 characters
     expect((await client(app).post("/signup", { email: "emoji@example.org", password: emoji.slice(0, 14) })).status).toBe(400);
-    expect((await client(app).post("/signup", { email: "emoji@example.org", password: emoji })).status).toBe(303);
+    expect((await client(app).post("/signup", { email: "emoji@example.org", password: emoji })).status).toBe(200);
     const tooLong = await client(app).post("/signup", { email: "long@example.org", password: "x".repeat(129) });
     expect(tooLong.status).toBe(400);
     expect(await tooLong.text()).toContain("Use at most 128 characters.");
-    expect((await client(app).post("/signup", { email: "long@example.org", password: "x".repeat(128) })).status).toBe(303);
+    expect((await client(app).post("/signup", { email: "long@example.org", password: "x".repeat(128) })).status).toBe(200);
+    expect(await signupEmails("signup-confirm", "long@example.org")).toHaveLength(1);
   });
 
-  it("refuses an address that already has an account, whatever its case", async () => {
+  it("answers an address that already has an account exactly as a new one, and tells only the address's owner, once an hour", async () => {
     const existing = await createTestUser(db);
-    const res = await client(app).post("/signup", { email: existing.email.toUpperCase(), password: "another passphrase" });
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("An account with this email address already exists.");
+    const fresh = `fresh-${existing.id}@example.org`;
+    const known = await client(app).post("/signup", { email: existing.email.toUpperCase(), password: "another passphrase" });
+    const unknown = await client(app).post("/signup", { email: fresh.toUpperCase(), password: "another passphrase" });
+    expect(known.status).toBe(unknown.status);
+    const shown = (html: string, email: string) => stableHtml(html).replaceAll(email.toUpperCase(), "ADDRESS");
+    expect(shown(await known.text(), existing.email)).toBe(shown(await unknown.text(), fresh));
+
+    // The owner is told, with a way in; no second account, no request that could become one.
+    const [notice] = await signupEmails("signup-existing", existing.email);
+    expect(notice!.transactional).toBe(true);
+    expect(notice!.props).toEqual({ loginUrl: `${app.env.APP_URL}/login`, forgotPasswordUrl: `${app.env.APP_URL}/forgot-password` });
+    expect(await signupEmails("signup-confirm", existing.email)).toEqual([]);
+    expect(await userCount(existing.email)).toBe(1);
+    const requests = await db.selectFrom("signup_requests").select("email").where(sql<string>`lower(email)`, "=", existing.email.toLowerCase()).execute();
+    expect(requests).toEqual([]);
+    // The old password still works.
+    expect((await client(app).post("/login", { email: existing.email, password: existing.password })).status).toBe(303);
+
+    // A stranger re-submitting does not flood the owner's inbox.
+    expect((await client(app).post("/signup", { email: existing.email, password: "yet another passphrase" })).status).toBe(200);
+    expect(await signupEmails("signup-existing", existing.email)).toHaveLength(1);
+  });
+
+  it("creates one account when two links for one address are used, and refuses an expired link", async () => {
+    const email = `twice-${Date.now()}@example.org`;
+    await client(app).post("/signup", { email, password: "first passphrase" });
+    const first = await confirmPath(email);
+    await client(app).post("/signup", { email, password: "second passphrase" });
+    const second = await confirmPath(email);
+    expect(second).not.toBe(first);
+
+    expect((await client(app).post(second, {})).status).toBe(303);
+    // The first link was spent with the account's creation.
+    const late = await client(app).post(first, {});
+    expect(late.status).toBe(404);
+    expect(await userCount(email)).toBe(1);
+    expect((await client(app).post("/login", { email, password: "second passphrase" })).status).toBe(303);
+
+    const expiring = `expired-${Date.now()}@example.org`;
+    await client(app).post("/signup", { email: expiring, password: "a long passphrase" });
+    const path = await confirmPath(expiring);
+    await db.updateTable("signup_requests").set({ expires_at: new Date(Date.now() - 1000) }).where("email", "=", expiring).execute();
+    const page = await client(app).get(path);
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain("Sign-up links work once, for 24 hours.");
+    expect((await client(app).post(path, {})).status).toBe(404);
+    expect(await userCount(expiring)).toBe(0);
+  });
+
+  it("says an account was made in the meantime when a link's address got one another way", async () => {
+    const email = `meantime-${Date.now()}@example.org`;
+    await client(app).post("/signup", { email, password: "a long passphrase" });
+    const path = await confirmPath(email);
+    await createTestUser(db, { email });
+    const res = await client(app).post(path, {});
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("This address already has an account");
+    expect(await userCount(email)).toBe(1);
+  });
+
+  it("sends one address at most three sign-up emails an hour, from any number of machines", async () => {
+    const email = `flooded-${Date.now()}@example.org`;
+    for (let i = 0; i < LIMITS.signupPerAccount.limit; i++) {
+      expect((await client(app).post("/signup", { email, password: "a long passphrase" })).status).toBe(200);
+    }
+    const refused = await client(app).post("/signup", { email, password: "a long passphrase" });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await signupEmails("signup-confirm", email)).toHaveLength(LIMITS.signupPerAccount.limit);
   });
 });
 

@@ -134,7 +134,7 @@ describe(`following by email on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => 
     const page = await get(path);
     expect(page.status).toBe(200);
     expect(page.headers.get("cache-control")).toBe("no-store");
-    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin");
     const html = await page.text();
     expect(html).toContain("Yes, send me updates");
     expect(html).toContain("Follow Refrigerator for the shelter");

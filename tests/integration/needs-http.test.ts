@@ -523,3 +523,52 @@ describe("the organisation page", () => {
     expect(await missing.text()).toContain("ページが見つかりません");
   });
 });
+
+describe("the organisation page, page by page", () => {
+  it("pages open and completed needs separately, each link keeping the other list's page, every need exactly once", async () => {
+    const group = await createOrganiser(db(), { orgName: "Busy group", orgSlug: "busy-group" });
+    const open: string[] = [];
+    const done: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const title = `Open need ${String(i).padStart(2, "0")}`;
+      open.push(title);
+      const need = await createTestNeed(db(), group.organisationId, { title });
+      await setPublishedAt(db(), need.id, new Date(Date.UTC(2026, 1, 1 + i)));
+    }
+    for (let i = 0; i < 26; i++) {
+      const title = `Done need ${String(i).padStart(2, "0")}`;
+      done.push(title);
+      const need = await createTestNeed(db(), group.organisationId, { title });
+      await setPublishedAt(db(), need.id, new Date(Date.UTC(2025, 1, 1 + i)));
+      await db().updateTable("needs").set({ status: "closed" }).where("id", "=", need.id).execute();
+    }
+    const shown = (html: string, titles: string[]) => titles.filter((t) => html.includes(`${t}<`));
+
+    const first = await (await get("/orgs/busy-group")).text();
+    expect(shown(first, open)).toHaveLength(24);
+    expect(shown(first, done)).toHaveLength(24);
+    // Two lists, two navigation landmarks with their own names.
+    expect(first).toContain('aria-label="Pages of open needs"');
+    expect(first).toContain('aria-label="Pages of completed needs"');
+    expect(first).toMatch(/<a rel="next"[^>]* href="\/orgs\/busy-group\?page=2#live-needs">/);
+    expect(first).toMatch(/<a rel="next"[^>]* href="\/orgs\/busy-group\?completed=2#completed-needs">/);
+
+    // Page 2 of the completed needs keeps page 2 of the open ones, and the links say so.
+    const both = await (await get("/orgs/busy-group?page=2&completed=2")).text();
+    expect(shown(both, open)).toEqual(["Open need 00"]); // newest first: the oldest is last
+    expect(shown(both, done).sort()).toEqual(["Done need 00", "Done need 01"]);
+    expect(both).toMatch(/<a rel="prev"[^>]* href="\/orgs\/busy-group\?completed=2#live-needs">/);
+    expect(both).toMatch(/<a rel="prev"[^>]* href="\/orgs\/busy-group\?page=2#completed-needs">/);
+    expect(new Set([...shown(first, open), ...shown(both, open)])).toEqual(new Set(open));
+    expect(new Set([...shown(first, done), ...shown(both, done)])).toEqual(new Set(done));
+
+    // Past the end, in Japanese: a way back, not an error and not "no open needs".
+    const beyond = await get("/orgs/busy-group?page=7&completed=abc", { "Accept-Language": "ja" });
+    expect(beyond.status).toBe(200);
+    const beyondHtml = await beyond.text();
+    expect(shown(beyondHtml, open)).toEqual([]);
+    expect(beyondHtml).toContain("最初のページに戻る");
+    expect(beyondHtml).not.toContain("現在、募集中のものはありません");
+    expect(shown(beyondHtml, done)).toHaveLength(24); // the malformed page is the first
+  });
+});

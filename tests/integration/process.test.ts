@@ -106,6 +106,41 @@ describe("embedded PGlite under ./data", () => {
   });
 });
 
+describe("a production demo site (DEMO_PAYMENTS=1, DEMO_CONTENT=1)", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "tomoni-data-"));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("seeds the demo world but not the demo organiser, whose password the README publishes", async () => {
+    const run = await startServeStop({
+      NODE_ENV: "production",
+      DATA_DIR: dataDir,
+      SESSION_SECRET: "s".repeat(40),
+      APP_URL: "https://demo.tomoni.example",
+      RESEND_API_KEY: "re_unused",
+      EMAIL_WORKER: "off",
+      DEMO_PAYMENTS: "1",
+      DEMO_CONTENT: "1",
+    });
+    expect(run.code).toBe(0);
+    expect(run.home).toContain("Refrigerator for the shelter");
+    const db = createDatabase({ dataDir });
+    try {
+      expect((await counts(db)).organisations).toBe(2);
+      const users = await db.selectFrom("users").select("email").execute();
+      expect(users).toEqual([]);
+      const members = await db.selectFrom("organisation_members").select("user_id").execute();
+      expect(members).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe.runIf(testDatabaseUrl)("PostgreSQL through DATABASE_URL", () => {
   let database: TestDatabase;
   beforeAll(async () => {

@@ -159,7 +159,7 @@ describe("the unsubscribe page", () => {
     expect(html).not.toContain("page-visitor@example.com");
     expect(html).toContain('<meta name="robots" content="noindex"/>');
     // The token is in the URL: no Referer carries it off, no cache keeps the page.
-    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("referrer-policy")).toBe("strict-origin");
     expect(res.headers.get("cache-control")).toBe("no-store");
     // Link scanners fetch URLs: a GET must not unsubscribe.
     expect(await snapshot()).toEqual(before);

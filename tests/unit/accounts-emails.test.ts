@@ -43,3 +43,36 @@ describe("invitation email", () => {
     expect(email.html).toContain("&lt;script&gt;");
   });
 });
+
+describe("sign-up emails", () => {
+  const CONFIRM_URL = "https://tomoni.example/signup/confirm/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde";
+
+  it("signup-confirm carries the link and its expiry, in English and Japanese", async () => {
+    const en = await renderEmail({ kind: "signup-confirm", locale: "en", props: { confirmUrl: CONFIRM_URL, expiresInHours: 24 } });
+    expect(en.subject).toBe("Confirm your email address for Tomoni");
+    expect(en.html).toContain(`href="${CONFIRM_URL}"`);
+    expect(en.text).toContain(CONFIRM_URL);
+    expect(en.text).toContain("expires 24 hours after it was sent");
+    expect(en.text).toContain("no account is created");
+    const ja = await renderEmail({ kind: "signup-confirm", locale: "ja", props: { confirmUrl: CONFIRM_URL, expiresInHours: 24 } });
+    expect(ja.subject).toBe("Tomoni のメールアドレスの確認");
+    expect(ja.text).toContain("24 時間で無効になります");
+    expect(ja.html).toContain('lang="ja"');
+  });
+
+  it("signup-existing offers a way in and changes nothing", async () => {
+    const props = { loginUrl: "https://tomoni.example/login", forgotPasswordUrl: "https://tomoni.example/forgot-password" };
+    const en = await renderEmail({ kind: "signup-existing", locale: "en", props });
+    expect(en.subject).toBe("You already have a Tomoni account");
+    expect(en.html).toContain('href="https://tomoni.example/login"');
+    expect(en.text).toContain("https://tomoni.example/forgot-password");
+    expect(en.text).toContain("nothing was changed");
+    const ja = await renderEmail({ kind: "signup-existing", locale: "ja", props });
+    expect(ja.subject).toBe("Tomoni のアカウントはすでにあります");
+  });
+
+  it("refuse links that are not http(s)", () => {
+    expect(() => validateEmailProps("signup-confirm", { confirmUrl: "javascript:alert(1)", expiresInHours: 24 })).toThrow(EmailTemplateError);
+    expect(() => validateEmailProps("signup-existing", { loginUrl: "data:text/html,x", forgotPasswordUrl: "https://t.example/f" })).toThrow(EmailTemplateError);
+  });
+});

@@ -81,9 +81,17 @@ describe("parseEnv", () => {
     expect(parseEnv({ DATABASE_URL: "", PORT: "" }).DATABASE_URL).toBeUndefined();
   });
 
-  it("lets production opt in to demo content", () => {
-    const env = parseEnv({ ...PRODUCTION, DEMO_CONTENT: "1" });
+  it("lets a production demo site opt in to demo content, without the demo organiser's published login", () => {
+    expect(parseEnv({}).seedDemoOrganiser).toBe(true);
+    const env = parseEnv({ ...PRODUCTION, DEMO_PAYMENTS: "1", DEMO_CONTENT: "1" });
     expect(env.seedDemoContent).toBe(true);
+    expect(env.seedDemoOrganiser).toBe(false);
+  });
+
+  it("refuses demo content in production with real payments", () => {
+    const error = fail({ ...PRODUCTION, DEMO_CONTENT: "1" });
+    expect(error.variable).toBe("DEMO_CONTENT");
+    expect(error.message).toMatch(/needs DEMO_PAYMENTS=1 when NODE_ENV=production/);
   });
 
   it("caches anonymous need pages for a second in production only, unless told otherwise", () => {
